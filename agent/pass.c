@@ -1,0 +1,69 @@
+/*
+ * pass.c - how functions report during a reconcile pass.
+ *
+ * Functions never log above debug themselves: they hand each planned
+ * operation, each failure and each unrealizable object to these calls,
+ * which print plan lines, log one line per failure naming the object, and
+ * keep the first error for the status file.
+ */
+#include "pass.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+static void keep_first_error(struct func_result *r, const char *line,
+			     const char *why)
+{
+	if (r->error[0])
+		return;
+	snprintf(r->error, sizeof(r->error), "%s: %s", line, why);
+}
+
+void pass_op(struct pass *p, struct func_result *r, const char *line)
+{
+	r->planned++;
+	if (p->mode != PASS_APPLY && p->plan_out)
+		fprintf(p->plan_out, "%s\n", line);
+	else
+		log_debug("%s: %s", r->name, line);
+}
+
+void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
+		    const char *why)
+{
+	(void)p;
+	r->failed++;
+	log_err("%s: %s: %s", r->name, line, why);
+	keep_first_error(r, line, why);
+}
+
+void pass_report(struct pass *p, struct func_result *r, const char *line,
+		 const char *why)
+{
+	r->reported++;
+	if (p->mode != PASS_APPLY && p->plan_out)
+		fprintf(p->plan_out, "# %s (%s)\n", line, why);
+	log_warn("%s: %s: %s", r->name, line, why);
+}
+
+bool pass_delete_allowed(struct pass *p, struct func_result *r,
+			 unsigned n_del, unsigned n_owned)
+{
+	double share = p->cfg->agent.max_delete_share;
+
+	if (n_del == 0 || p->cfg->agent.force || n_owned == 0)
+		return true;
+	if ((double)n_del <= share * (double)n_owned)
+		return true;
+	r->refused = true;
+	snprintf(r->error, sizeof(r->error),
+		 "refusing to remove %u of %u owned objects (more than "
+		 "max_delete_share %.0f%%); use --force or raise "
+		 "[agent] max_delete_share",
+		 n_del, n_owned, share * 100.0);
+	log_err("%s: %s", r->name, r->error);
+	return false;
+}

@@ -1,0 +1,62 @@
+/*
+ * pass.h - what one reconcile pass hands to each function (cni, routes...).
+ *
+ * Every function has the same shape:
+ *   dump  (kernel -> current objects we own; skipped when offline)
+ *   plan  (pure: desired + current -> ordered operations)
+ *   apply (operations -> kernel; idempotent verbs; keep going per object)
+ * and reports through struct pass, so only reconcile.c decides what is
+ * logged and what lands in the status file.
+ */
+#ifndef SNAPNET_PASS_H
+#define SNAPNET_PASS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "desired.h"
+
+enum pass_mode {
+	PASS_PLAN_OFFLINE, /* plan against an empty kernel; no syscalls */
+	PASS_PLAN,         /* dump the kernel, print the plan, change nothing */
+	PASS_APPLY,        /* dump, plan, apply */
+};
+
+#define FUNC_ERRLEN 512
+
+/* Result of one function in one pass; goes to the status file. */
+struct func_result {
+	const char *name;        /* "cni", "routes" */
+	bool ran;
+	unsigned planned;        /* operations in the plan */
+	unsigned done;           /* operations applied successfully */
+	unsigned failed;         /* operations that failed */
+	unsigned reported;       /* desired objects we could not realize */
+	unsigned owned;          /* objects owned before the pass */
+	bool refused;            /* plan refused by the delete guard */
+	char error[FUNC_ERRLEN]; /* first error text, "" if none */
+};
+
+struct pass {
+	enum pass_mode mode;
+	const struct config *cfg;
+	const struct desired *want;
+	FILE *plan_out;          /* plan lines go here in PLAN modes */
+};
+
+/* Called by functions: one line per planned operation (plan modes print
+ * it to plan_out, apply logs it at debug), one line per failed operation
+ * and per desired object that cannot be realized. Defined in reconcile.c. */
+void pass_op(struct pass *p, struct func_result *r, const char *line);
+void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
+		    const char *why);
+void pass_report(struct pass *p, struct func_result *r, const char *line,
+		 const char *why);
+/* The delete guard: false (and r->refused set, error recorded) when
+ * deleting n_del of n_owned objects exceeds agent.max_delete_share and
+ * force is off. */
+bool pass_delete_allowed(struct pass *p, struct func_result *r,
+			 unsigned n_del, unsigned n_owned);
+
+#endif

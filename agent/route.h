@@ -1,0 +1,58 @@
+/*
+ * route.h - the routes function: one route per other node and family to
+ * its pod CIDR via its InternalIP, tagged with our rtnetlink protocol.
+ */
+#ifndef SNAPNET_ROUTE_H
+#define SNAPNET_ROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "desired.h"
+#include "model.h"
+#include "pass.h"
+
+struct route {
+	struct prefix dst;
+	struct prefix via;
+	int ifindex;              /* 0 = unknown (offline plan) */
+	char ifname[IFNAME_LEN];
+	uint32_t table;
+	uint32_t metric;
+	uint8_t protocol;
+};
+
+/* A directly connected subnet: an address on an up link. */
+struct connected {
+	struct prefix net;        /* the address with its prefix length */
+	int ifindex;
+	char ifname[IFNAME_LEN];
+};
+
+enum route_op_kind { ROUTE_ADD, ROUTE_REPLACE, ROUTE_DEL, ROUTE_UNREACHABLE };
+
+struct route_op {
+	enum route_op_kind kind;
+	struct route r;
+};
+
+/* Pure. want[] sorted by dst; have[] is what the kernel holds with our
+ * protocol in our table (any order). Next hops outside every connected
+ * subnet become ROUTE_UNREACHABLE (reported, never guessed), unless
+ * conn is NULL (offline plan: no kernel to ask). Output: deletes first,
+ * then replaces and adds, each sorted by dst. *ops is malloc'd. */
+int route_plan(const struct config *c, const struct route_want *want,
+	       size_t n_want, const struct route *have, size_t n_have,
+	       const struct connected *conn, size_t n_conn,
+	       struct route_op **ops, size_t *n_ops);
+
+/* iproute2-like: "route add 10.244.2.0/24 via 10.0.0.2 dev eth0 proto 157" */
+char *route_op_format(const struct route_op *op, char *buf, size_t len);
+
+/* dump -> plan -> apply for this pass. */
+int route_reconcile(struct pass *p, struct func_result *r);
+/* Removes every route with our protocol in our table. */
+int route_cleanup(const struct config *c, struct func_result *r);
+
+#endif

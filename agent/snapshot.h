@@ -1,0 +1,47 @@
+/*
+ * snapshot.h - loads a kubectl `List` JSON file into struct snapshot.
+ *
+ * The loader never builds one json-c tree of the whole document: a
+ * validating scanner splits `items` into per-item byte ranges and only the
+ * kinds a function reads are handed to json-c, one item at a time.
+ * A snapshot is validated whole or rejected whole; errors name the file,
+ * the item (index and kind/namespace/name when known) and the field.
+ */
+#ifndef SNAPNET_SNAPSHOT_H
+#define SNAPNET_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct snap_limits {
+	size_t max_bytes;       /* file size */
+	size_t max_items;       /* entries of `items` */
+	size_t max_nodes;       /* Node items */
+	size_t max_item_bytes;  /* one item's JSON text */
+};
+
+void snapshot_limits_default(struct snap_limits *l);
+
+/* Loads and validates `path`. On success *out owns a new snapshot and 0 is
+ * returned. If `prev` is given and the file's bytes hash to prev->hash,
+ * returns 1 and leaves *out NULL: nothing changed. On error returns a
+ * negative errno and writes "FILE: items[N] Kind/ns/name: field: what"
+ * to err. */
+int snapshot_load(const char *path, const struct snap_limits *lim,
+		  const struct snapshot *prev, struct snapshot **out,
+		  char *err, size_t errlen);
+
+/* Same, from memory (unit tests); `name` stands for the file name. */
+int snapshot_parse(const char *buf, size_t len, const char *name,
+		   const struct snap_limits *lim, struct snapshot **out,
+		   char *err, size_t errlen);
+
+/* Binary search by name; NULL when absent. */
+const struct node *snapshot_find_node(const struct snapshot *s,
+				      const char *name);
+
+void snapshot_free(struct snapshot *s);
+
+#endif

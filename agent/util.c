@@ -1,0 +1,315 @@
+/*
+ * util.c - helpers with no kernel state of their own.
+ *
+ * Prefix parsing is strict (host bits must be zero in a CIDR) because a
+ * sloppy parse is how a typo in a snapshot would become a wrong route.
+ * write_file_atomic() is the only way snapnet writes a file others read:
+ * a reader sees the old bytes or the new bytes, never a mix.
+ */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int errf(char *buf, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf && len) {
+		va_start(ap, fmt);
+		vsnprintf(buf, len, fmt, ap);
+		va_end(ap);
+	}
+	return -err;
+}
+
+bool str_copy(char *dst, const char *src, size_t len)
+{
+	size_t n = strlen(src);
+
+	if (len == 0)
+		return false;
+	if (n >= len) {
+		memcpy(dst, src, len - 1);
+		dst[len - 1] = '\0';
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+static int addr_parse(const char *s, size_t n, struct prefix *out)
+{
+	char tmp[INET6_ADDRSTRLEN + 1];
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, tmp, out->addr) == 1) {
+		out->family = AF_INET;
+		out->len = 32;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, tmp, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->len = 128;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int prefix_parse_addr(const char *s, struct prefix *out)
+{
+	return addr_parse(s, strlen(s), out);
+}
+
+static bool host_bits_zero(const struct prefix *p)
+{
+	unsigned bits = p->family == AF_INET ? 32 : 128;
+
+	for (unsigned i = p->len; i < bits; i++)
+		if (p->addr[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+int prefix_parse_cidr(const char *s, struct prefix *out)
+{
+	const char *slash = strchr(s, '/');
+	unsigned long len;
+	char *end;
+
+	if (!slash || addr_parse(s, slash - s, out) < 0)
+		return -EINVAL;
+	if (slash[1] < '0' || slash[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno || *end || len > out->len || end - slash > 4)
+		return -EINVAL;
+	out->len = (uint8_t)len;
+	return host_bits_zero(out) ? 0 : -EINVAL;
+}
+
+char *addr_format(const struct prefix *p, char *buf, size_t len)
+{
+	if (!p->family || !inet_ntop(p->family, p->addr, buf, len))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+char *prefix_format(const struct prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!p->family) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	snprintf(buf, len, "%s/%u", addr_format(p, a, sizeof(a)), p->len);
+	return buf;
+}
+
+int prefix_cmp(const struct prefix *a, const struct prefix *b)
+{
+	int r;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	r = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (r)
+		return r < 0 ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return 0;
+}
+
+bool prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	return prefix_cmp(a, b) == 0;
+}
+
+static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned nbits)
+{
+	unsigned full = nbits / 8, rest = nbits % 8;
+
+	if (memcmp(a, b, full))
+		return false;
+	if (!rest)
+		return true;
+	return ((a[full] ^ b[full]) & (0xff00 >> rest)) == 0;
+}
+
+bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
+{
+	if (!outer->family || outer->family != inner->family ||
+	    inner->len < outer->len)
+		return false;
+	return bits_equal(outer->addr, inner->addr, outer->len);
+}
+
+bool prefix_overlaps(const struct prefix *a, const struct prefix *b)
+{
+	return prefix_contains(a, b) || prefix_contains(b, a);
+}
+
+struct prefix prefix_host(const struct prefix *p)
+{
+	struct prefix h = *p;
+
+	h.len = p->family == AF_INET ? 32 : 128;
+	return h;
+}
+
+struct prefix prefix_nth(const struct prefix *p, uint32_t n)
+{
+	struct prefix r = *p;
+	int i = p->family == AF_INET ? 3 : 15;
+	uint64_t carry = n;
+
+	for (; i >= 0 && carry; i--) {
+		carry += r.addr[i];
+		r.addr[i] = carry & 0xff;
+		carry >>= 8;
+	}
+	return r;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd, r;
+
+	if (!str_copy(dir, path, sizeof(dir)))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	int fd, r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return errf(err, errlen, ENAMETOOLONG, "%s: path too long", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return errf(err, errlen, errno, "%s: %s", tmp, strerror(errno));
+	r = write_all(fd, data, len);
+	if (!r && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return errf(err, errlen, -r, "%s: %s", path, strerror(-r));
+	}
+	fsync_dir_of(path); /* best effort: the rename is already visible */
+	return 0;
+}
+
+int read_file_small(const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return -errno;
+	buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f) || n > max) {
+		fclose(f);
+		free(buf);
+		return n > max ? -EFBIG : -EIO;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (!str_copy(tmp, path, sizeof(tmp)))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t wall_s(void)
+{
+	return (uint64_t)time(NULL);
+}
