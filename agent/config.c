@@ -1,0 +1,310 @@
+/*
+ * config.c - INI file -> struct config, with defaults and validation.
+ *
+ * inih calls one handler per key. Debian builds inih without line numbers
+ * in the handler, so we feed it through our own line reader and count
+ * lines ourselves: every error names FILE:LINE. Unknown sections, unknown
+ * keys and bad values are errors: a typo must never silently fall back to
+ * a default that touches the kernel differently.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+struct parse_ctx {
+	struct config *c;
+	FILE *f;
+	unsigned line;
+	char *err;
+	size_t errlen;
+	int rc;
+	unsigned err_line; /* line of the handler's error */
+};
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (gethostname(c->agent.node_name, sizeof(c->agent.node_name)) < 0)
+		c->agent.node_name[0] = '\0';
+	c->agent.node_name[sizeof(c->agent.node_name) - 1] = '\0';
+	strcpy(c->agent.snapshot, "/var/lib/snapnet/snapshot.json");
+	strcpy(c->agent.state_dir, "/run/snapnet");
+	c->agent.resync_interval = 30;
+	c->agent.debounce_ms = 100;
+	c->agent.max_delete_share = 0.5;
+	c->agent.max_snapshot_bytes = (size_t)4 << 30;
+	c->agent.log_level = LOG_INFO;
+	c->cni.enabled = true;
+	strcpy(c->cni.conf_dir, "/etc/cni/net.d");
+	strcpy(c->cni.conf_file, "10-snapnet.conflist");
+	strcpy(c->cni.network_name, "snapnet");
+	strcpy(c->cni.bridge, "snapnet0");
+	c->cni.hairpin = true;
+	c->cni.ip_forward = true;
+	c->routes.enabled = true;
+	c->routes.protocol = 157;
+	c->routes.table = 254;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(v, yes[i]))
+			return *out = true, 0;
+		if (!strcasecmp(v, no[i]))
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_uint(const char *v, unsigned long long lo,
+		      unsigned long long hi, unsigned long long *out)
+{
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	if (errno || *end || *out < lo || *out > hi)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_level(const char *v, int *out)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = { { "error", LOG_ERR }, { "warning", LOG_WARNING },
+		       { "info", LOG_INFO }, { "debug", LOG_DEBUG } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++)
+		if (!strcasecmp(v, levels[i].name))
+			return *out = levels[i].level, 0;
+	return -EINVAL;
+}
+
+static int parse_share(const char *v, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(*out) || *out < 0 ||
+	    *out > 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* A string key: must fit and, for names and paths, must not be empty. */
+static int set_str(char *dst, size_t len, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	return str_copy(dst, v, len) ? 0 : -ENAMETOOLONG;
+}
+
+/* Keys are described by a table so the handler, the defaults in
+ * examples/agent.ini and the README can be checked against one list. */
+enum key_type { K_STR, K_BOOL, K_UINT, K_SIZE, K_SHARE, K_LEVEL, K_IFNAME };
+
+struct key {
+	const char *section, *name;
+	enum key_type type;
+	size_t off, size;
+	unsigned long long lo, hi;
+	const char *hint;
+};
+
+#define KEY(sec, nm, ty, field, l, h, hn)                                     \
+	{ sec, nm, ty, offsetof(struct config, field),                        \
+	  sizeof(((struct config *)0)->field), l, h, hn }
+
+static const struct key keys[] = {
+	KEY("agent", "node_name", K_STR, agent.node_name, 0, 0, "a node name"),
+	KEY("agent", "snapshot", K_STR, agent.snapshot, 0, 0, "a path"),
+	KEY("agent", "state_dir", K_STR, agent.state_dir, 0, 0, "a path"),
+	KEY("agent", "resync_interval", K_UINT, agent.resync_interval, 0,
+	    86400, "seconds 0..86400"),
+	KEY("agent", "debounce_ms", K_UINT, agent.debounce_ms, 0, 60000,
+	    "milliseconds 0..60000"),
+	KEY("agent", "max_delete_share", K_SHARE, agent.max_delete_share, 0,
+	    0, "a share 0..1"),
+	KEY("agent", "force", K_BOOL, agent.force, 0, 0, "yes or no"),
+	KEY("agent", "max_snapshot_bytes", K_SIZE, agent.max_snapshot_bytes,
+	    1024, 1ULL << 40, "bytes 1024..2^40"),
+	KEY("agent", "log_level", K_LEVEL, agent.log_level, 0, 0,
+	    "error, warning, info or debug"),
+	KEY("cni", "enabled", K_BOOL, cni.enabled, 0, 0, "yes or no"),
+	KEY("cni", "conf_dir", K_STR, cni.conf_dir, 0, 0, "a path"),
+	KEY("cni", "conf_file", K_STR, cni.conf_file, 0, 0, "a file name"),
+	KEY("cni", "network_name", K_STR, cni.network_name, 0, 0, "a name"),
+	KEY("cni", "bridge", K_IFNAME, cni.bridge, 0, 0,
+	    "an interface name of 1..15 characters"),
+	KEY("cni", "mtu", K_UINT, cni.mtu, 0, 65535, "0 or 68..65535"),
+	KEY("cni", "hairpin", K_BOOL, cni.hairpin, 0, 0, "yes or no"),
+	KEY("cni", "ip_forward", K_BOOL, cni.ip_forward, 0, 0, "yes or no"),
+	KEY("routes", "enabled", K_BOOL, routes.enabled, 0, 0, "yes or no"),
+	KEY("routes", "protocol", K_UINT, routes.protocol, 5, 255,
+	    "a protocol number 5..255 (0..4 belong to the kernel)"),
+	KEY("routes", "table", K_UINT, routes.table, 1, 0xfffffffeULL,
+	    "a table id 1..4294967294"),
+	KEY("routes", "metric", K_UINT, routes.metric, 0, 0xffffffffULL,
+	    "0..4294967295"),
+};
+
+static int set_uint(const struct key *k, void *field, const char *v)
+{
+	unsigned long long n;
+
+	if (parse_uint(v, k->lo, k->hi, &n) < 0)
+		return -EINVAL;
+	if (k->size == sizeof(unsigned))
+		*(unsigned *)field = (unsigned)n;
+	else
+		*(size_t *)field = (size_t)n;
+	return 0;
+}
+
+static int set_value(const struct key *k, struct config *c, const char *v)
+{
+	void *field = (char *)c + k->off;
+
+	switch (k->type) {
+	case K_STR:
+		return set_str(field, k->size, v);
+	case K_IFNAME:
+		if (strlen(v) >= IFNAME_LEN || strchr(v, '/') ||
+		    strpbrk(v, " \t"))
+			return -EINVAL;
+		return set_str(field, k->size, v);
+	case K_BOOL:
+		return parse_bool(v, field);
+	case K_UINT:
+	case K_SIZE:
+		return set_uint(k, field, v);
+	case K_SHARE:
+		return parse_share(v, field);
+	case K_LEVEL:
+		return parse_level(v, field);
+	}
+	return -EINVAL;
+}
+
+static bool section_known(const char *section)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].section, section))
+			return true;
+	return false;
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct parse_ctx *p = user;
+
+	if (p->rc)
+		return 0;
+	p->err_line = p->line;
+	if (!*section) {
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: key \"%s\" outside any [section]",
+			     p->c->path, p->line, name);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
+
+		if (strcmp(k->section, section) || strcmp(k->name, name))
+			continue;
+		if (set_value(k, p->c, value) == 0)
+			return 1;
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: [%s] %s = \"%s\": expected %s",
+			     p->c->path, p->line, section, name, value,
+			     k->hint);
+		return 0;
+	}
+	if (!section_known(section))
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: unknown section [%s]", p->c->path,
+			     p->line, section);
+	else
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: unknown key \"%s\" in [%s]", p->c->path,
+			     p->line, name, section);
+	return 0;
+}
+
+/* inih's line reader: counts lines so the handler can name them. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *p = stream;
+	char *s = fgets(str, num, p->f);
+
+	if (s)
+		p->line++;
+	return s;
+}
+
+static int check_semantics(const struct config *c, char *err, size_t len)
+{
+	if (c->cni.mtu && c->cni.mtu < 68)
+		return errf(err, len, EINVAL,
+			    "%s: [cni] mtu = %u: expected 0 or 68..65535",
+			    c->path, c->cni.mtu);
+	if (!c->agent.node_name[0])
+		return errf(err, len, EINVAL,
+			    "%s: [agent] node_name is empty and the hostname "
+			    "is unknown", c->path);
+	if (strchr(c->cni.conf_file, '/'))
+		return errf(err, len, EINVAL,
+			    "%s: [cni] conf_file must be a file name, not a "
+			    "path", c->path);
+	return 0;
+}
+
+int config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+	struct parse_ctx p = { .c = c, .err = err, .errlen = errlen };
+	int r;
+
+	config_defaults(c);
+	if (!str_copy(c->path, path, sizeof(c->path)))
+		return errf(err, errlen, ENAMETOOLONG, "%s: path too long",
+			    path);
+	p.f = fopen(path, "re");
+	if (!p.f)
+		return errf(err, errlen, errno, "%s: %s", path,
+			    strerror(errno));
+	r = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.f);
+	/* inih goes on after a syntax error: report whichever came first */
+	if (r > 0 && (!p.rc || (unsigned)r < p.err_line))
+		return errf(err, errlen, EINVAL, "%s:%d: syntax error", path,
+			    r);
+	if (p.rc)
+		return p.rc;
+	if (r > 0)
+		return errf(err, errlen, EINVAL, "%s:%d: syntax error", path,
+			    r);
+	if (r < 0)
+		return errf(err, errlen, EIO, "%s: cannot read", path);
+	return check_semantics(c, err, errlen);
+}

@@ -1,0 +1,262 @@
+/*
+ * loop.c - `snapnet run`: wakes on the snapshot, on signals and on a
+ * periodic resync, and runs reconcile passes.
+ *
+ * The snapshot's DIRECTORY is watched, not the file: exporters replace the
+ * file by rename, which would orphan a watch on the old inode. Only
+ * IN_CLOSE_WRITE and IN_MOVED_TO for the file's own name count, so a
+ * writer's half-written temp file in the same directory never triggers.
+ * Bursts are debounced: each event re-arms a one-shot timer; a burst that
+ * never pauses still runs once every 10 debounce periods.
+ *
+ * SIGTERM/SIGINT exit and leave the data plane in place (pods keep their
+ * network across an agent restart); `snapnet cleanup` removes it.
+ * SIGHUP reloads the config and resyncs; SIGUSR1 resyncs.
+ */
+#define _GNU_SOURCE
+#include "loop.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct loop {
+	struct agent *a;
+	int ep, ino, sig, resync, debounce;
+	int wd;
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	uint64_t first_event_ms; /* 0 = no pass pending */
+	bool stop;
+};
+
+static int timer_arm(int fd, unsigned ms, bool periodic)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (ms == 0 && !periodic)
+		its.it_value.tv_nsec = 1; /* "now"; 0 would disarm */
+	if (periodic)
+		its.it_interval = its.it_value;
+	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+static int watch_snapshot(struct loop *l)
+{
+	char tmp[PATH_MAX];
+	int r;
+
+	str_copy(tmp, agent_snapshot_path(l->a), sizeof(tmp));
+	str_copy(l->base, basename(tmp), sizeof(l->base));
+	str_copy(tmp, agent_snapshot_path(l->a), sizeof(tmp));
+	str_copy(l->dir, dirname(tmp), sizeof(l->dir));
+	r = mkdir_p(l->dir);
+	if (r < 0)
+		return r;
+	if (l->wd >= 0)
+		inotify_rm_watch(l->ino, l->wd);
+	l->wd = inotify_add_watch(l->ino, l->dir,
+				  IN_CLOSE_WRITE | IN_MOVED_TO);
+	return l->wd < 0 ? -errno : 0;
+}
+
+static void run_pass(struct loop *l, const char *trigger)
+{
+	char err[ERRLEN];
+
+	l->first_event_ms = 0;
+	reconcile_pass(l->a, PASS_APPLY, NULL, trigger);
+	if (status_write(l->a, err, sizeof(err)) < 0)
+		log_err("status: %s", err);
+	log_info("pass %llu (%s): %s in %.0f ms%s",
+		 (unsigned long long)l->a->st.passes, trigger,
+		 l->a->st.ok ? "ok" : "error", l->a->st.duration_ms,
+		 l->a->st.snapshot_unchanged ? ", snapshot unchanged" : "");
+}
+
+static int arm_resync(struct loop *l)
+{
+	unsigned s = l->a->cfg.agent.resync_interval;
+
+	if (s == 0) {
+		struct itimerspec off = { 0 };
+
+		return timerfd_settime(l->resync, 0, &off, NULL);
+	}
+	return timer_arm(l->resync, s * 1000, true);
+}
+
+static void on_inotify(struct loop *l)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	unsigned deb = l->a->cfg.agent.debounce_ms;
+	bool hit = false;
+	ssize_t n;
+
+	while ((n = read(l->ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+
+			if (ev->len && !strcmp(ev->name, l->base))
+				hit = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (!hit)
+		return;
+	if (!l->first_event_ms)
+		l->first_event_ms = now_ms();
+	/* A burst that never pauses still gets a pass now and then. */
+	if (now_ms() - l->first_event_ms >= 10ULL * deb)
+		timer_arm(l->debounce, 0, false);
+	else
+		timer_arm(l->debounce, deb, false);
+}
+
+static void reload(struct loop *l)
+{
+	struct config c;
+	char err[ERRLEN];
+
+	if (config_load(l->a->cfg.path, &c, err, sizeof(err)) < 0) {
+		log_err("reload refused, keeping the running config: %s", err);
+		return;
+	}
+	l->a->cfg = c;
+	agent_apply_overrides(l->a);
+	if (watch_snapshot(l) < 0)
+		log_err("%s: cannot watch: %s", l->dir, strerror(errno));
+	arm_resync(l);
+	log_info("config %s reloaded", c.path);
+}
+
+static void on_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sig, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			l->stop = true;
+			break;
+		case SIGHUP:
+			reload(l);
+			run_pass(l, "sighup");
+			break;
+		case SIGUSR1:
+			run_pass(l, "sigusr1");
+			break;
+		}
+	}
+}
+
+static void drain(int fd)
+{
+	uint64_t n;
+
+	while (read(fd, &n, sizeof(n)) == sizeof(n))
+		;
+}
+
+static int add_fd(struct loop *l, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd < 0)
+		return -errno;
+	return epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int setup(struct loop *l, sigset_t *mask)
+{
+	int r;
+
+	sigemptyset(mask);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, mask, NULL) < 0)
+		return -errno;
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (l->ep < 0)
+		return -errno;
+	l->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	l->sig = signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	l->resync = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	l->debounce = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	if ((r = add_fd(l, l->ino)) < 0 || (r = add_fd(l, l->sig)) < 0 ||
+	    (r = add_fd(l, l->resync)) < 0 || (r = add_fd(l, l->debounce)) < 0)
+		return r;
+	if ((r = watch_snapshot(l)) < 0)
+		return r;
+	return arm_resync(l);
+}
+
+static void teardown(struct loop *l)
+{
+	int fds[] = { l->ep, l->ino, l->sig, l->resync, l->debounce };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+static void dispatch(struct loop *l, int fd)
+{
+	if (fd == l->ino) {
+		on_inotify(l);
+	} else if (fd == l->sig) {
+		on_signal(l);
+	} else if (fd == l->debounce) {
+		drain(fd);
+		run_pass(l, "inotify");
+	} else if (fd == l->resync) {
+		drain(fd);
+		run_pass(l, "resync");
+	}
+}
+
+int loop_run(struct agent *a)
+{
+	struct loop l = { .a = a, .ep = -1, .ino = -1, .sig = -1,
+			  .resync = -1, .debounce = -1, .wd = -1 };
+	struct epoll_event evs[8];
+	sigset_t mask;
+	int r = setup(&l, &mask);
+
+	if (r < 0) {
+		log_err("daemon setup: %s", strerror(-r));
+		teardown(&l);
+		return 1;
+	}
+	log_info("watching %s/%s as node %s", l.dir, l.base,
+		 a->cfg.agent.node_name);
+	run_pass(&l, "start");
+	while (!l.stop) {
+		int n = epoll_wait(l.ep, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			dispatch(&l, evs[i].data.fd);
+	}
+	log_info("stopping; the data plane stays in place");
+	teardown(&l);
+	return 0;
+}

@@ -1,0 +1,205 @@
+/*
+ * reconcile.c - runs one pass: load the snapshot (or reuse the last one
+ * when its bytes did not change), compute the desired state, then for
+ * every enabled function dump -> plan -> apply, and record the outcome.
+ *
+ * Invariant: nothing is applied unless the snapshot loaded and the desired
+ * state was computed without error. A bad snapshot is logged and recorded;
+ * the previous snapshot stays the source of truth for drift repair.
+ */
+#include "reconcile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cni.h"
+#include "desired.h"
+#include "log.h"
+#include "route.h"
+
+typedef int (*func_reconcile)(struct pass *, struct func_result *);
+
+static const struct {
+	const char *name;
+	func_reconcile run;
+} funcs[FUNC_COUNT] = {
+	[FUNC_CNI] = { "cni", cni_reconcile },
+	[FUNC_ROUTES] = { "routes", route_reconcile },
+};
+
+void agent_init(struct agent *a)
+{
+	memset(a, 0, sizeof(*a));
+	config_defaults(&a->cfg);
+}
+
+void agent_fini(struct agent *a)
+{
+	snapshot_free(a->snap);
+	a->snap = NULL;
+}
+
+void agent_apply_overrides(struct agent *a)
+{
+	if (a->node_override[0])
+		str_copy(a->cfg.agent.node_name, a->node_override,
+			 sizeof(a->cfg.agent.node_name));
+	if (a->snapshot_override[0])
+		str_copy(a->cfg.agent.snapshot, a->snapshot_override,
+			 sizeof(a->cfg.agent.snapshot));
+	if (a->force_override)
+		a->cfg.agent.force = true;
+	log_set_level(a->cfg.agent.log_level);
+}
+
+const char *agent_snapshot_path(const struct agent *a)
+{
+	return a->cfg.agent.snapshot;
+}
+
+static bool func_enabled(const struct config *c, int f)
+{
+	return f == FUNC_CNI ? c->cni.enabled : c->routes.enabled;
+}
+
+/* Loads the snapshot into a->snap unless its bytes are unchanged. */
+static int load_snapshot(struct agent *a)
+{
+	struct snap_limits lim;
+	struct snapshot *s = NULL;
+	uint64_t t0 = now_ms();
+	int r;
+
+	snapshot_limits_default(&lim);
+	lim.max_bytes = a->cfg.agent.max_snapshot_bytes;
+	r = snapshot_load(a->cfg.agent.snapshot, &lim, a->snap, &s,
+			  a->st.error, sizeof(a->st.error));
+	a->st.load_ms = (double)(now_ms() - t0);
+	a->st.snapshot_unchanged = r == 1;
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		snapshot_free(a->snap);
+		a->snap = s;
+	}
+	return 0;
+}
+
+static void reset_results(struct agent *a)
+{
+	for (int f = 0; f < FUNC_COUNT; f++) {
+		memset(&a->st.func[f], 0, sizeof(a->st.func[f]));
+		a->st.func[f].name = funcs[f].name;
+	}
+	a->st.error[0] = '\0';
+}
+
+/* Runs every enabled function; returns the number of functions that
+ * failed or were refused. */
+static int run_functions(struct agent *a, struct pass *p)
+{
+	int failed = 0;
+
+	for (int f = 0; f < FUNC_COUNT; f++) {
+		struct func_result *r = &a->st.func[f];
+
+		if (!func_enabled(&a->cfg, f))
+			continue;
+		r->ran = true;
+		if (funcs[f].run(p, r) < 0 || r->failed || r->refused) {
+			failed++;
+			if (!r->error[0])
+				snprintf(r->error, sizeof(r->error),
+					 "%s failed", r->name);
+			if (!a->st.error[0])
+				snprintf(a->st.error, sizeof(a->st.error),
+					 "%s: %s", r->name, r->error);
+		}
+	}
+	return failed;
+}
+
+static unsigned planned_total(const struct agent *a)
+{
+	unsigned n = 0;
+
+	for (int f = 0; f < FUNC_COUNT; f++)
+		n += a->st.func[f].planned;
+	return n;
+}
+
+/* Keeps the load error visible while still repairing drift against the
+ * last good snapshot (daemon resyncs). */
+static int desire(struct agent *a, struct desired **want, bool *load_failed)
+{
+	char err[ERRLEN];
+	int r;
+
+	*load_failed = false;
+	if (load_snapshot(a) < 0) {
+		*load_failed = true;
+		log_err("%s", a->st.error);
+		if (!a->snap)
+			return -EINVAL;
+	}
+	r = desired_build(a->snap, &a->cfg, a->cfg.agent.node_name, want, err,
+			  sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		if (!*load_failed)
+			str_copy(a->st.error, err, sizeof(a->st.error));
+	}
+	return r;
+}
+
+static int finish(struct agent *a, enum pass_mode mode, int rc, uint64_t t0)
+{
+	a->st.duration_ms = (double)(now_ms() - t0);
+	a->st.ok = rc != 1;
+	if (a->st.ok && mode == PASS_APPLY)
+		a->st.last_success = a->st.last_attempt;
+	return rc;
+}
+
+int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
+		   const char *trigger)
+{
+	struct pass p = { .mode = mode, .cfg = &a->cfg, .plan_out = plan_out };
+	struct desired *want = NULL;
+	uint64_t t0 = now_ms();
+	bool load_failed;
+	int failed;
+
+	a->st.trigger = trigger;
+	a->st.passes++;
+	a->st.last_attempt = wall_s();
+	reset_results(a);
+	if (desire(a, &want, &load_failed) < 0)
+		return finish(a, mode, 1, t0);
+	p.want = want;
+	failed = run_functions(a, &p);
+	desired_free(want);
+	if (failed || load_failed)
+		return finish(a, mode, 1, t0);
+	if (mode != PASS_APPLY && planned_total(a))
+		return finish(a, mode, 2, t0);
+	return finish(a, mode, 0, t0);
+}
+
+int reconcile_cleanup(struct agent *a)
+{
+	int rc = 0;
+
+	reset_results(a);
+	if (route_cleanup(&a->cfg, &a->st.func[FUNC_ROUTES]) < 0) {
+		log_err("routes: cleanup: %s", a->st.func[FUNC_ROUTES].error);
+		rc = 1;
+	}
+	if (cni_cleanup(&a->cfg, &a->st.func[FUNC_CNI]) < 0) {
+		log_err("cni: cleanup: %s", a->st.func[FUNC_CNI].error);
+		rc = 1;
+	}
+	return rc;
+}
