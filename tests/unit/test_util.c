@@ -1,0 +1,146 @@
+/*
+ * test_util.c - prefix parsing is strict, formatting round-trips, and
+ * containment/ordering behave per family.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static struct prefix P(const char *s)
+{
+	struct prefix p;
+
+	if (strchr(s, '/'))
+		assert_int_equal(prefix_parse_cidr(s, &p), 0);
+	else
+		assert_int_equal(prefix_parse_addr(s, &p), 0);
+	return p;
+}
+
+static void test_parse_good(void **state)
+{
+	struct prefix p = P("10.244.1.0/24");
+	char buf[PREFIX_STRLEN];
+
+	(void)state;
+	assert_int_equal(p.family, AF_INET);
+	assert_int_equal(p.len, 24);
+	assert_string_equal(prefix_format(&p, buf, sizeof(buf)),
+			    "10.244.1.0/24");
+	p = P("fd00:244:0:1::/64");
+	assert_int_equal(p.family, AF_INET6);
+	assert_string_equal(prefix_format(&p, buf, sizeof(buf)),
+			    "fd00:244:0:1::/64");
+	p = P("fd00:10::2");
+	assert_int_equal(p.len, 128);
+	assert_string_equal(addr_format(&p, buf, sizeof(buf)), "fd00:10::2");
+	p = P("0.0.0.0/0");
+	assert_int_equal(p.len, 0);
+}
+
+static void test_parse_bad(void **state)
+{
+	static const char *bad_cidr[] = {
+		"10.244.1.1/24", "10.244.1.0/33", "10.244.1.0/", "10.244.1.0",
+		"10.244.1/24", "fd00::1/64", "fd00::/129", "fd00::/6x",
+		"/24", "", "10.0.0.0/024x", "10.0.0.0/-1", "10.0.0.0/ 8",
+	};
+	static const char *bad_addr[] = { "10.0.0.256", "fd00:::1", "",
+					  "10.0.0.1/32", "node-a", " 10.0.0.1" };
+	struct prefix p;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad_cidr); i++)
+		if (prefix_parse_cidr(bad_cidr[i], &p) == 0)
+			fail_msg("accepted CIDR \"%s\"", bad_cidr[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad_addr); i++)
+		if (prefix_parse_addr(bad_addr[i], &p) == 0)
+			fail_msg("accepted address \"%s\"", bad_addr[i]);
+}
+
+static void test_contains(void **state)
+{
+	struct prefix net4 = P("10.0.0.0/16"), net6 = P("fd00:10::/64");
+	struct prefix a4 = P("10.0.3.4"), a6 = P("fd00:10::3");
+
+	(void)state;
+	assert_true(prefix_contains(&net4, &a4));
+	assert_false(prefix_contains(&net4, &a6)); /* never across families */
+	assert_true(prefix_contains(&net6, &a6));
+	struct prefix other6 = P("fd00:11::1"), big = P("10.244.0.0/16");
+	struct prefix n1 = P("10.244.1.0/24"), n2 = P("10.244.2.0/24");
+
+	assert_false(prefix_contains(&net6, &other6));
+	assert_true(prefix_overlaps(&big, &n1));
+	assert_false(prefix_overlaps(&n1, &n2));
+}
+
+static void test_cmp_and_nth(void **state)
+{
+	struct prefix a = P("10.244.1.0/24"), b = P("fd00::/8");
+	char buf[PREFIX_STRLEN];
+
+	(void)state;
+	assert_true(prefix_cmp(&a, &b) < 0); /* IPv4 sorts before IPv6 */
+	assert_int_equal(prefix_cmp(&a, &a), 0);
+	a = prefix_nth(&a, 1);
+	assert_string_equal(prefix_format(&a, buf, sizeof(buf)),
+			    "10.244.1.1/24");
+	b = P("fd00:244:0:1::/64");
+	b = prefix_nth(&b, 1);
+	assert_string_equal(prefix_format(&b, buf, sizeof(buf)),
+			    "fd00:244:0:1::1/64");
+	a = P("10.0.0.255/32");
+	a = prefix_nth(&a, 1); /* carries into the next byte */
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "10.0.1.0");
+}
+
+static void test_atomic_write(void **state)
+{
+	char dir[] = "/tmp/snapnet-test-util-XXXXXX";
+	char path[128], *back = NULL;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a/b/f.json", dir);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	assert_int_equal(mkdir_p(path), 0);
+	snprintf(path, sizeof(path), "%s/a/b/f.json", dir);
+	assert_int_equal(write_file_atomic(path, "{}\n", 3, NULL, 0), 0);
+	assert_int_equal(read_file_small(path, 100, &back, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(back, "{}\n");
+	free(back);
+	assert_int_equal(read_file_small(path, 2, &back, &n), -EFBIG);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_contains),
+		cmocka_unit_test(test_cmp_and_nth),
+		cmocka_unit_test(test_atomic_write),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
