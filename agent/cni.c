@@ -1,22 +1,281 @@
-/* STUB - replaced by the CNI work. */
+/*
+ * cni.c - the CNI function's pass: dump -> plan -> apply, and cleanup.
+ *
+ * Owns on disk: the one file [cni] conf_dir/conf_file, written through
+ * write_file_atomic() (temp file in the same directory, fsync, rename)
+ * and only when its bytes change, so a runtime never reads half a file
+ * and an unchanged snapshot costs no write. Owns in the kernel: the
+ * bridge and its addresses (cni_link.c). Touches, never owns: the
+ * forwarding sysctls of the families in use; they are only ever set to 1
+ * and left alone on cleanup, because turning forwarding off could cut
+ * traffic that other software on the node routes.
+ *
+ * Invariants: a node without a pod CIDR is reported and nothing is
+ * touched (the old file stays, pods keep working until the exporter
+ * catches up). Offline plans make no syscalls at all and plan against
+ * an empty state. Each op that fails is reported and the pass goes on
+ * with the next one, so one family never blocks the other.
+ */
 #include "cni.h"
-#include "util.h"
-#include <errno.h>
 
-int cni_render(const struct config *c, const struct desired *d, char **out)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define OPLEN 512
+
+static const char *sysctl_path(int family)
 {
-	(void)c; (void)d; (void)out;
-	return -ENOSYS;
+	return family == AF_INET6 ? "/proc/sys/net/ipv6/conf/all/forwarding"
+				  : "/proc/sys/net/ipv4/ip_forward";
+}
+
+/* -1 when unreadable (e.g. IPv6 disabled at boot): planned as "not 1",
+ * and the write then fails and is reported with the reason. */
+static int sysctl_read(int family)
+{
+	char *buf;
+	int v = -1;
+
+	if (read_file_small(sysctl_path(family), 64, &buf, NULL) < 0)
+		return -1;
+	if (buf[0] >= '0' && buf[0] <= '9')
+		v = atoi(buf);
+	free(buf);
+	return v;
+}
+
+static int sysctl_write_one(int family, char *err, size_t errlen)
+{
+	const char *path = sysctl_path(family);
+	FILE *f = fopen(path, "we");
+	int r = 0;
+
+	if (!f)
+		return errf(err, errlen, errno, "%s: %s", path,
+			    strerror(errno));
+	if (fputs("1\n", f) < 0)
+		r = -errno;
+	if (fclose(f) < 0 && !r)
+		r = -errno;
+	if (r)
+		return errf(err, errlen, -r, "%s: %s", path, strerror(-r));
+	return 0;
+}
+
+/* The file is compared byte for byte; an unreadable one is "absent",
+ * so it is rewritten (and a real problem shows up as a failed write). */
+static void conf_dump(const struct config *c, struct cni_state *s)
+{
+	char path[PATH_MAX];
+
+	if (cni_conf_path(c, path, sizeof(path)) < 0)
+		return;
+	if (read_file_small(path, CNI_CONF_MAX, &s->conf, &s->conf_len) < 0) {
+		s->conf = NULL;
+		s->conf_len = 0;
+	}
+}
+
+static int conf_write(const struct config *c, const char *bytes, char *err,
+		      size_t errlen)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (cni_conf_path(c, path, sizeof(path)) < 0)
+		return errf(err, errlen, ENAMETOOLONG, "%s: path too long",
+			    c->cni.conf_dir);
+	r = mkdir_p(c->cni.conf_dir);
+	if (r < 0)
+		return errf(err, errlen, -r, "mkdir %s: %s", c->cni.conf_dir,
+			    strerror(-r));
+	return write_file_atomic(path, bytes, strlen(bytes), err, errlen);
+}
+
+static int state_dump(struct pass *p, struct cni_nl *nl, struct cni_state *s,
+		      char *err, size_t errlen)
+{
+	const struct config *c = p->cfg;
+
+	conf_dump(c, s);
+	for (int i = 0; i < FAM_COUNT; i++)
+		s->forwarding[i] = sysctl_read(fam_of_index(i));
+	return cni_nl_dump(nl, c->cni.bridge, s, err, errlen);
+}
+
+static int op_apply(struct pass *p, struct cni_nl *nl, const char *conf,
+		    const struct cni_op *op, char *err, size_t errlen)
+{
+	const struct config *c = p->cfg;
+
+	switch (op->kind) {
+	case CNI_OP_WRITE:
+		return conf_write(c, conf, err, errlen);
+	case CNI_OP_LINK_ADD:
+		return cni_nl_link_add(nl, c->cni.bridge, c->cni.mtu, err,
+				       errlen);
+	case CNI_OP_LINK_UP:
+		return cni_nl_link_up(nl, c->cni.bridge, err, errlen);
+	case CNI_OP_ADDR_ADD:
+	case CNI_OP_ADDR_DEL:
+		return cni_nl_addr(nl, c->cni.bridge,
+				   op->kind == CNI_OP_ADDR_ADD, &op->addr, err,
+				   errlen);
+	case CNI_OP_SYSCTL:
+		return sysctl_write_one(op->addr.family, err, errlen);
+	}
+	return errf(err, errlen, EINVAL, "unknown op");
+}
+
+static unsigned count_dels(const struct cni_op *ops, size_t n)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += ops[i].kind == CNI_OP_ADDR_DEL;
+	return k;
+}
+
+/* Reports (and, when applying, performs) every op; deletes only when
+ * the delete guard allows them. Returns the number of failures. */
+static unsigned run_ops(struct pass *p, struct func_result *r,
+			struct cni_nl *nl, const char *conf,
+			const struct cni_op *ops, size_t n, unsigned owned)
+{
+	bool del_ok = pass_delete_allowed(p, r, count_dels(ops, n), owned);
+	char line[OPLEN], err[ERRLEN];
+	unsigned failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].kind == CNI_OP_ADDR_DEL && !del_ok)
+			continue;
+		cni_op_format(p->cfg, &ops[i], line, sizeof(line));
+		pass_op(p, r, line);
+		if (p->mode != PASS_APPLY)
+			continue;
+		err[0] = '\0';
+		if (op_apply(p, nl, conf, &ops[i], err, sizeof(err)) < 0) {
+			pass_op_failed(p, r, line, err);
+			failed++;
+		} else {
+			r->done++;
+		}
+	}
+	return failed;
+}
+
+/* Renders; a node without a usable pod CIDR is reported, not an error
+ * of the pass, and leaves everything as it is. */
+static int render_or_report(struct pass *p, struct func_result *r, char **conf)
+{
+	int e = cni_render(p->cfg, p->want, conf);
+	char line[NODE_NAME_MAX + 32];
+	const char *node =
+	    p->want && p->want->node_name ? p->want->node_name : "?";
+
+	if (!e)
+		return 0;
+	snprintf(line, sizeof(line), "cni node %s", node);
+	if (e == -ENOENT)
+		pass_report(p, r, line, "no pod CIDR; CNI config left as is");
+	else if (e == -EINVAL)
+		pass_report(p, r, line, "pod CIDR too small for a gateway");
+	else
+		pass_op_failed(p, r, line, strerror(-e));
+	return e;
+}
+
+static void report_foreign_link(struct pass *p, struct func_result *r,
+				const struct cni_state *s)
+{
+	char line[64];
+
+	if (!s->link_exists || s->link_is_bridge)
+		return;
+	snprintf(line, sizeof(line), "link %s", p->cfg->cni.bridge);
+	pass_report(p, r, line, "exists and is not a bridge; not touched");
 }
 
 int cni_reconcile(struct pass *p, struct func_result *r)
 {
-	(void)p; (void)r;
-	return -ENOSYS;
+	struct cni_state have = {0};
+	struct cni_nl *nl = NULL;
+	struct cni_op *ops = NULL;
+	size_t n_ops = 0;
+	char *conf = NULL, err[ERRLEN] = "";
+	unsigned failed = 0;
+	int e;
+
+	if (!p->cfg->cni.enabled)
+		return 0;
+	r->ran = true;
+	if (render_or_report(p, r, &conf) < 0)
+		return 0;
+	if (p->mode != PASS_PLAN_OFFLINE) {
+		e = cni_nl_open(&nl, err, sizeof(err));
+		if (!e)
+			e = state_dump(p, nl, &have, err, sizeof(err));
+		if (e) {
+			pass_op_failed(p, r, "cni dump", err);
+			failed++;
+			goto out;
+		}
+	}
+	r->owned = cni_owned(&have);
+	report_foreign_link(p, r, &have);
+	e = cni_plan(p->cfg, p->want, conf, &have, &ops, &n_ops);
+	if (e) {
+		pass_op_failed(p, r, "cni plan", strerror(-e));
+		failed++;
+		goto out;
+	}
+	failed = run_ops(p, r, nl, conf, ops, n_ops, r->owned);
+out:
+	free(ops);
+	cni_state_free(&have);
+	cni_nl_close(nl);
+	free(conf);
+	return failed ? -EIO : 0;
+}
+
+static void cleanup_step(struct func_result *r, const char *line, int e,
+			 const char *why)
+{
+	r->planned++;
+	if (!e) {
+		r->done++;
+		return;
+	}
+	r->failed++;
+	/* Truncating a long path in the status text is fine. */
+	if (!r->error[0] &&
+	    snprintf(r->error, sizeof(r->error), "%s: %s", line, why) < 0)
+		r->error[0] = '\0';
 }
 
 int cni_cleanup(const struct config *c, struct func_result *r)
 {
-	(void)c; (void)r;
-	return -ENOSYS;
+	char path[PATH_MAX], line[PATH_MAX + 16], err[ERRLEN] = "";
+	struct cni_nl *nl;
+	int e;
+
+	r->ran = true;
+	e = cni_conf_path(c, path, sizeof(path));
+	if (!e && unlink(path) < 0 && errno != ENOENT)
+		e = -errno;
+	snprintf(line, sizeof(line), "cni remove %s", path);
+	cleanup_step(r, line, e, strerror(-e));
+
+	snprintf(line, sizeof(line), "link del %s", c->cni.bridge);
+	e = cni_nl_open(&nl, err, sizeof(err));
+	if (!e)
+		e = cni_nl_link_del(nl, c->cni.bridge, err, sizeof(err));
+	cni_nl_close(nl);
+	cleanup_step(r, line, e, err);
+	return r->failed ? -EIO : 0;
 }

@@ -2,23 +2,106 @@
  * cni.h - the CNI function: a conflist for the reference bridge and
  * host-local plugins listing exactly this node's pod CIDRs, plus the
  * bridge with one gateway address per family, plus forwarding.
+ *
+ * Split: cni_render.c (pure: conflist JSON), cni_plan.c (pure: state ->
+ * ops, op printer), cni_link.c (libnl: bridge and its addresses),
+ * cni.c (dump/apply of file and sysctls, reconcile, cleanup).
  */
 #ifndef SNAPNET_CNI_H
 #define SNAPNET_CNI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
 #include "desired.h"
+#include "model.h"
 #include "pass.h"
 
+/* The CNI spec version written into the conflist (see docs/cni.md). */
+#define CNI_VERSION "1.0.0"
+/* Largest conflist we read back when comparing bytes. */
+#define CNI_CONF_MAX (1u << 20)
+
 /* Pure. Renders the conflist JSON for the desired pod CIDRs into a
- * malloc'd NUL-terminated string. -ENOENT when the node has no pod CIDR. */
+ * malloc'd NUL-terminated string. -ENOENT when the node has no pod CIDR,
+ * -EINVAL when a pod CIDR has no room for a gateway and a pod. */
 int cni_render(const struct config *c, const struct desired *d, char **out);
+
+/* The gateway of a pod CIDR: its first host, with the CIDR's length. */
+struct prefix cni_gateway(const struct prefix *pod_cidr);
+
+/* What the kernel and the disk hold now, as far as the CNI function owns
+ * it. All zero (conf NULL, forwarding 0) is "nothing there": the state
+ * an offline plan runs against. */
+struct cni_state {
+	char *conf; /* current conflist bytes, NULL = absent */
+	size_t conf_len;
+	bool link_exists; /* a link with the configured bridge name */
+	bool link_is_bridge;
+	bool link_up; /* IFF_UP */
+	int ifindex;
+	struct prefix *addrs; /* on the link, minus IPv6 link-local */
+	size_t n_addrs;
+	int forwarding[FAM_COUNT]; /* sysctl value by fam_index, -1 unknown */
+};
+
+void cni_state_free(struct cni_state *s); /* frees members, not s */
+
+enum cni_op_kind {
+	CNI_OP_WRITE,	 /* write the conflist */
+	CNI_OP_LINK_ADD, /* create the bridge */
+	CNI_OP_LINK_UP,	 /* set it up */
+	CNI_OP_ADDR_ADD, /* gateway address onto the bridge */
+	CNI_OP_ADDR_DEL, /* stale address off the bridge */
+	CNI_OP_SYSCTL,	 /* forwarding = 1 for op.addr.family */
+};
+
+struct cni_op {
+	enum cni_op_kind kind;
+	struct prefix addr; /* ADDR_*: address/len; SYSCTL: family */
+};
+
+/* Pure. want_conf: the rendered conflist. Ops come out in apply order:
+ * write, link add, link up, addr adds (IPv4 first), addr dels, sysctls.
+ * A link of that name that is not a bridge gets no link or addr ops (the
+ * caller reports it). *ops is malloc'd (may be NULL when *n_ops is 0). */
+int cni_plan(const struct config *c, const struct desired *d,
+	     const char *want_conf, const struct cni_state *have,
+	     struct cni_op **ops, size_t *n_ops);
+
+/* How many objects the CNI function owns in `have` (file, bridge,
+ * addresses on the bridge): the delete guard's denominator. */
+unsigned cni_owned(const struct cni_state *have);
+
+/* iproute2-like, e.g. "addr add 10.244.1.1/24 dev snapnet0". */
+char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
+		    size_t len);
+
+/* The conflist path: conf_dir/conf_file. -ENAMETOOLONG if it won't fit. */
+int cni_conf_path(const struct config *c, char *buf, size_t len);
 
 /* dump -> plan -> apply for this pass. */
 int cni_reconcile(struct pass *p, struct func_result *r);
 /* Removes the conflist and the bridge (forwarding sysctls stay). */
 int cni_cleanup(const struct config *c, struct func_result *r);
+
+/* cni_link.c: the bridge and its addresses over rtnetlink (libnl).
+ * Errors come back as -errno with text in err; EEXIST on add and
+ * ENODEV/EADDRNOTAVAIL on delete are already folded into success. */
+struct cni_nl;
+int cni_nl_open(struct cni_nl **out, char *err, size_t errlen);
+void cni_nl_close(struct cni_nl *nl);
+int cni_nl_dump(struct cni_nl *nl, const char *bridge, struct cni_state *s,
+		char *err, size_t errlen);
+int cni_nl_link_add(struct cni_nl *nl, const char *bridge, unsigned mtu,
+		    char *err, size_t errlen);
+int cni_nl_link_up(struct cni_nl *nl, const char *bridge, char *err,
+		   size_t errlen);
+int cni_nl_addr(struct cni_nl *nl, const char *bridge, bool add,
+		const struct prefix *a, char *err, size_t errlen);
+/* Deletes the link only when it is a bridge; absent is success. */
+int cni_nl_link_del(struct cni_nl *nl, const char *bridge, char *err,
+		    size_t errlen);
 
 #endif

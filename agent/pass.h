@@ -47,7 +47,7 @@ struct pass {
 
 /* Called by functions: one line per planned operation (plan modes print
  * it to plan_out, apply logs it at debug), one line per failed operation
- * and per desired object that cannot be realized. Defined in reconcile.c. */
+ * and per desired object that cannot be realized. Defined in pass.c. */
 void pass_op(struct pass *p, struct func_result *r, const char *line);
 void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
 		    const char *why);
