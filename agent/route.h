@@ -35,13 +35,20 @@ enum route_op_kind { ROUTE_ADD, ROUTE_REPLACE, ROUTE_DEL, ROUTE_UNREACHABLE };
 struct route_op {
 	enum route_op_kind kind;
 	struct route r;
+	const char *node;         /* the peer it leads to; NULL for deletes */
 };
+
+/* The kernel's metric for a route of this family when none is given:
+ * IPv6 stores 0 as 1024 (IP6_RT_PRIO_USER), IPv4 keeps 0. Plans compare
+ * and print effective metrics so a default metric never looks changed. */
+uint32_t route_metric_eff(int family, uint32_t metric);
 
 /* Pure. want[] sorted by dst; have[] is what the kernel holds with our
  * protocol in our table (any order). Next hops outside every connected
  * subnet become ROUTE_UNREACHABLE (reported, never guessed), unless
  * conn is NULL (offline plan: no kernel to ask). Output: deletes first,
- * then replaces and adds, each sorted by dst. *ops is malloc'd. */
+ * then replaces, adds and unreachables, each sorted by dst. A changed
+ * metric is a delete plus an add. *ops is malloc'd. */
 int route_plan(const struct config *c, const struct route_want *want,
 	       size_t n_want, const struct route *have, size_t n_have,
 	       const struct connected *conn, size_t n_conn,
