@@ -25,10 +25,18 @@ struct snap_limits {
 void snapshot_limits_default(struct snap_limits *l);
 
 /* Loads and validates `path`. On success *out owns a new snapshot and 0 is
- * returned. If `prev` is given and the file's bytes hash to prev->hash,
- * returns 1 and leaves *out NULL: nothing changed. On error returns a
- * negative errno and writes "FILE: items[N] Kind/ns/name: field: what"
- * to err. */
+ * returned. If `prev` is given and the file's bytes hash to prev->hash
+ * (and its size is prev->size), returns 1 and leaves *out NULL: nothing
+ * changed. On error returns a negative errno (-EINVAL bad content or
+ * syntax, -EFBIG file or item over its limit, -E2BIG too many items or
+ * nodes, -ENOENT..., -ENOMEM), leaves *out NULL and writes one line to err:
+ *   "FILE: items[I] Node/NAME: FIELD: what"   (content; FIELD is a JSON
+ *                                              path such as spec.podCIDRs[1])
+ *   "FILE: items[I]: kind: what"               (an item without a kind)
+ *   "FILE: items: what", "FILE: kind: what"    (the List envelope)
+ *   "FILE: line L, offset O: what"             (syntax; a syntax error
+ *                                              anywhere outranks content)
+ * `lim` may be NULL for the defaults. */
 int snapshot_load(const char *path, const struct snap_limits *lim,
 		  const struct snapshot *prev, struct snapshot **out,
 		  char *err, size_t errlen);
