@@ -162,14 +162,6 @@ static int node_name(struct snap_build *b, size_t item,
 	return n->name ? 0 : -ENOMEM;
 }
 
-/* "/024": strtoul would take it; the schema's pattern does not. */
-static bool len_leading_zero(const char *s)
-{
-	const char *slash = strchr(s, '/');
-
-	return slash && slash[1] == '0' && slash[2] >= '0' && slash[2] <= '9';
-}
-
 /* Why prefix_parse_cidr() refused s, for the message. */
 static const char *cidr_reason(const char *s)
 {
@@ -191,7 +183,7 @@ static const char *cidr_reason(const char *s)
 		return "bad address";
 	len = strtoul(slash + 1, &end, 10);
 	if (slash[1] < '0' || slash[1] > '9' || *end || len > p.len ||
-	    end - slash > 4 || len_leading_zero(s))
+	    end - slash > 4 || (slash[1] == '0' && slash[2]))
 		return "bad prefix length";
 	return "host bits set";
 }
@@ -204,8 +196,7 @@ static int parse_cidr(struct snap_build *b, size_t item, const char *name,
 	size_t len = (size_t)json_object_get_string_len(v);
 	char q[96];
 
-	if (len == strlen(s) && !len_leading_zero(s) &&
-	    prefix_parse_cidr(s, out) == 0)
+	if (len == strlen(s) && prefix_parse_cidr(s, out) == 0)
 		return 0;
 	return node_err(b, item, name, field, "invalid CIDR %s (%s)",
 			snapshot_quote(q, sizeof(q), s, len),

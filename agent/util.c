@@ -92,7 +92,9 @@ int prefix_parse_cidr(const char *s, struct prefix *out)
 
 	if (!slash || addr_parse(s, slash - s, out) < 0)
 		return -EINVAL;
-	if (slash[1] < '0' || slash[1] > '9')
+	/* digits only, no sign, no padding: "/024" is not a length */
+	if (slash[1] < '0' || slash[1] > '9' ||
+	    (slash[1] == '0' && slash[2] != '\0'))
 		return -EINVAL;
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
