@@ -28,55 +28,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nlerr.h"
 #include "util.h"
 
 struct cni_nl {
 	struct nl_sock *sk;
 };
 
-/* libnl's error space -> errno, for callers and the status file. */
-static int nl_to_errno(int nle)
-{
-	switch (nle < 0 ? -nle : nle) {
-	case NLE_EXIST:
-		return EEXIST;
-	case NLE_NOMEM:
-		return ENOMEM;
-	case NLE_INVAL:
-		return EINVAL;
-	case NLE_RANGE:
-		return ERANGE;
-	case NLE_OPNOTSUPP:
-		return EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT:
-		return EAFNOSUPPORT;
-	case NLE_OBJ_NOTFOUND:
-		return ENODEV;
-	case NLE_NODEV:
-		return ENODEV;
-	case NLE_NOADDR:
-		return EADDRNOTAVAIL;
-	case NLE_BUSY:
-		return EBUSY;
-	case NLE_NOACCESS:
-		return EACCES;
-	case NLE_PERM:
-		return EPERM;
-	case NLE_AGAIN:
-		return EAGAIN;
-	case NLE_INTR:
-		return EINTR;
-	case NLE_MSGSIZE:
-		return EMSGSIZE;
-	default:
-		return EIO;
-	}
-}
-
 static int nl_fail(char *err, size_t errlen, int nle, const char *what,
 		   const char *bridge)
 {
-	return errf(err, errlen, nl_to_errno(nle), "%s %s: %s", what, bridge,
+	return errf(err, errlen, nlerr_errno(nle), "%s %s: %s", what, bridge,
 		    nl_geterror(nle));
 }
 
@@ -97,7 +59,7 @@ int cni_nl_open(struct cni_nl **out, char *err, size_t errlen)
 	if (r < 0) {
 		nl_socket_free(nl->sk);
 		free(nl);
-		return errf(err, errlen, nl_to_errno(r), "netlink connect: %s",
+		return errf(err, errlen, nlerr_errno(r), "netlink connect: %s",
 			    nl_geterror(r));
 	}
 	*out = nl;
@@ -313,7 +275,7 @@ int cni_nl_addr(struct cni_nl *nl, const char *bridge, bool add,
 	    !add)
 		return 0;
 	if (r < 0)
-		return errf(err, errlen, nl_to_errno(r), "%s %s dev %s: %s",
+		return errf(err, errlen, nlerr_errno(r), "%s %s dev %s: %s",
 			    verb, s, bridge, nl_geterror(r));
 	return 0;
 }

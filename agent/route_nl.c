@@ -31,6 +31,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
+#include "nlerr.h"
 #include "util.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -40,29 +41,9 @@
 #define SOL_NETLINK 270
 #endif
 
-static int nl_errno(int e)
-{
-	switch (e < 0 ? -e : e) {
-	case NLE_NOMEM:
-		return ENOMEM;
-	case NLE_PERM:
-		return EPERM;
-	case NLE_OBJ_NOTFOUND:
-		return ENOENT;
-	case NLE_NODEV:
-		return ENODEV;
-	case NLE_AGAIN:
-		return EAGAIN;
-	case NLE_BUSY:
-		return EBUSY;
-	default:
-		return EIO;
-	}
-}
-
 static int nl_fail(char *err, size_t errlen, int e, const char *what)
 {
-	return errf(err, errlen, nl_errno(e), "%s: %s", what, nl_geterror(e));
+	return errf(err, errlen, nlerr_errno(e), "%s: %s", what, nl_geterror(e));
 }
 
 /* nl_addr -> struct prefix; false when not an IP address. */
