@@ -108,12 +108,15 @@ static int cmd_plan(const struct opts *o)
 
 static int cmd_apply(const struct opts *o)
 {
+	char err[ERRLEN];
 	struct agent a;
 	int rc;
 
 	if (load_agent(&a, o, true) < 0)
 		return 1;
 	rc = reconcile_pass(&a, PASS_APPLY, NULL, "apply");
+	if (status_write(&a, err, sizeof(err)) < 0)
+		fprintf(stderr, "snapnet: status: %s\n", err);
 	for (int f = 0; f < FUNC_COUNT; f++) {
 		const struct func_result *r = &a.st.func[f];
 

@@ -69,14 +69,14 @@ static int load_snapshot(struct agent *a)
 {
 	struct snap_limits lim;
 	struct snapshot *s = NULL;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = now_us();
 	int r;
 
 	snapshot_limits_default(&lim);
 	lim.max_bytes = a->cfg.agent.max_snapshot_bytes;
 	r = snapshot_load(a->cfg.agent.snapshot, &lim, a->snap, &s,
 			  a->st.error, sizeof(a->st.error));
-	a->st.load_ms = (double)(now_ms() - t0);
+	a->st.load_ms = (double)(now_us() - t0) / 1000.0;
 	a->st.snapshot_unchanged = r == 1;
 	if (r < 0)
 		return r;
@@ -156,7 +156,7 @@ static int desire(struct agent *a, struct desired **want, bool *load_failed)
 
 static int finish(struct agent *a, enum pass_mode mode, int rc, uint64_t t0)
 {
-	a->st.duration_ms = (double)(now_ms() - t0);
+	a->st.duration_ms = (double)(now_us() - t0) / 1000.0;
 	a->st.ok = rc != 1;
 	if (a->st.ok && mode == PASS_APPLY)
 		a->st.last_success = a->st.last_attempt;
@@ -168,7 +168,7 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 {
 	struct pass p = { .mode = mode, .cfg = &a->cfg, .plan_out = plan_out };
 	struct desired *want = NULL;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = now_us();
 	bool load_failed;
 	int failed;
 

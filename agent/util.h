@@ -50,6 +50,7 @@ int read_file_small(const char *path, size_t max, char **out, size_t *len);
 int mkdir_p(const char *path);
 
 uint64_t now_ms(void); /* CLOCK_MONOTONIC */
+uint64_t now_us(void); /* CLOCK_MONOTONIC, microseconds */
 uint64_t wall_s(void); /* CLOCK_REALTIME seconds */
 
 /* strlcpy semantics; returns true when src fitted. */
