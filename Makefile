@@ -13,6 +13,7 @@ DEB_PKGS  := gcc make pkg-config libinih-dev libjson-c-dev libnl-3-dev \
 	     python3 python3-jsonschema iproute2 iptables ipset \
 	     iputils-ping procps util-linux time jq
 
+SHELL     := /bin/bash
 CC        ?= gcc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -65,8 +66,11 @@ unit: $(UNIT_BINS)
 schema: build/snapnet
 	tests/schema/check-examples.sh
 
+# bats prints TAP; the closing line counts it for people and CI alike.
 integration: build/snapnet
-	bats --timing tests/integration
+	@set -o pipefail; bats --timing tests/integration | tee build/bats.tap; \
+	rc=$$?; echo "integration: $$(grep -c '^ok' build/bats.tap) passed, \
+	$$(grep -c '^not ok' build/bats.tap) failed"; exit $$rc
 
 check:
 	$(MAKE) deps
@@ -88,5 +92,6 @@ format:
 clean:
 	rm -rf build
 
+.SECONDARY: $(SAN_OBJS)
 .PHONY: all deps unit schema integration check demo bench format clean
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
