@@ -132,12 +132,13 @@ static int op_apply(struct pass *p, struct cni_nl *nl, const char *conf,
 	return errf(err, errlen, EINVAL, "unknown op");
 }
 
-static unsigned count_dels(const struct cni_op *ops, size_t n)
+static unsigned count_kind(const struct cni_op *ops, size_t n,
+			   enum cni_op_kind kind)
 {
 	unsigned k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		k += ops[i].kind == CNI_OP_ADDR_DEL;
+		k += ops[i].kind == kind;
 	return k;
 }
 
@@ -147,7 +148,10 @@ static unsigned run_ops(struct pass *p, struct func_result *r,
 			struct cni_nl *nl, const char *conf,
 			const struct cni_op *ops, size_t n, unsigned owned)
 {
-	bool del_ok = pass_delete_allowed(p, r, count_dels(ops, n), owned);
+	bool del_ok = pass_delete_allowed(p, r,
+					  count_kind(ops, n, CNI_OP_ADDR_DEL),
+					  count_kind(ops, n, CNI_OP_ADDR_ADD),
+					  owned);
 	char line[OPLEN], err[ERRLEN];
 	unsigned failed = 0;
 

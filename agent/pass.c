@@ -50,20 +50,29 @@ void pass_report(struct pass *p, struct func_result *r, const char *line,
 }
 
 bool pass_delete_allowed(struct pass *p, struct func_result *r,
-			 unsigned n_del, unsigned n_owned)
+			 unsigned n_del, unsigned n_add, unsigned n_owned)
 {
 	double share = p->cfg->agent.max_delete_share;
+	unsigned net = n_del > n_add ? n_del - n_add : 0;
+	char why[FUNC_ERRLEN];
 
-	if (n_del == 0 || p->cfg->agent.force || n_owned == 0)
+	if (net == 0 || p->cfg->agent.force || n_owned == 0)
 		return true;
-	if ((double)n_del <= share * (double)n_owned)
+	if ((double)net <= share * (double)n_owned)
 		return true;
-	r->refused = true;
-	snprintf(r->error, sizeof(r->error),
+	snprintf(why, sizeof(why),
 		 "refusing to remove %u of %u owned objects (more than "
 		 "max_delete_share %.0f%%); use --force or raise "
 		 "[agent] max_delete_share",
-		 n_del, n_owned, share * 100.0);
+		 net, n_owned, share * 100.0);
+	if (p->mode != PASS_APPLY) {
+		if (p->plan_out)
+			fprintf(p->plan_out, "# %s: apply would be refused: %s\n",
+				r->name, why);
+		return true;
+	}
+	r->refused = true;
+	str_copy(r->error, why, sizeof(r->error));
 	log_err("%s: %s", r->name, r->error);
 	return false;
 }

@@ -53,10 +53,13 @@ void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
 		    const char *why);
 void pass_report(struct pass *p, struct func_result *r, const char *line,
 		 const char *why);
-/* The delete guard: false (and r->refused set, error recorded) when
- * deleting n_del of n_owned objects exceeds agent.max_delete_share and
- * force is off. */
+/* The delete guard. Counts the net removals (n_del - n_add: a replaced
+ * object is not a loss) against n_owned. In PASS_APPLY, false (with
+ * r->refused set and the error recorded) when they exceed
+ * agent.max_delete_share and force is off. In plan modes it prints a
+ * "# ... would be refused" line and returns true, so the plan still shows
+ * every operation. */
 bool pass_delete_allowed(struct pass *p, struct func_result *r,
-			 unsigned n_del, unsigned n_owned);
+			 unsigned n_del, unsigned n_add, unsigned n_owned);
 
 #endif

@@ -114,6 +114,15 @@ static void set_error(struct func_result *r, const char *msg)
 		str_copy(r->error, msg, sizeof(r->error));
 }
 
+static unsigned count_adds(const struct route_op *ops, size_t n)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += ops[i].kind == ROUTE_ADD;
+	return k;
+}
+
 int route_reconcile(struct pass *p, struct func_result *r)
 {
 	const struct desired *d = p->want;
@@ -144,7 +153,8 @@ int route_reconcile(struct pass *p, struct func_result *r)
 	n_del = report_plan(p, r, ops, n_ops);
 	if (p->mode != PASS_APPLY || r->planned == 0)
 		goto out;
-	if (!pass_delete_allowed(p, r, n_del, r->owned)) {
+	if (!pass_delete_allowed(p, r, n_del, count_adds(ops, n_ops),
+				 r->owned)) {
 		e = -ECANCELED; /* nothing applied: the whole plan waits */
 		goto out;
 	}
