@@ -303,6 +303,29 @@ int mkdir_p(const char *path)
 	return 0;
 }
 
+int array_grow(void *arr, size_t *cap, size_t need, size_t size)
+{
+	void **slot = arr;
+	size_t n = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return -ENOMEM;
+		n *= 2;
+	}
+	if (n > SIZE_MAX / size)
+		return -ENOMEM;
+	p = realloc(*slot, n * size);
+	if (!p)
+		return -ENOMEM;
+	*slot = p;
+	*cap = n;
+	return 0;
+}
+
 uint64_t now_ms(void)
 {
 	struct timespec ts;

@@ -53,6 +53,10 @@ uint64_t now_ms(void); /* CLOCK_MONOTONIC */
 uint64_t now_us(void); /* CLOCK_MONOTONIC, microseconds */
 uint64_t wall_s(void); /* CLOCK_REALTIME seconds */
 
+/* Makes room for `need` elements of `size` bytes in *arr (capacity *cap),
+ * doubling. Returns 0 or -ENOMEM (then *arr is unchanged). */
+int array_grow(void *arr, size_t *cap, size_t need, size_t size);
+
 /* strlcpy semantics; returns true when src fitted. */
 bool str_copy(char *dst, const char *src, size_t len);
 

@@ -132,6 +132,27 @@ static void test_atomic_write(void **state)
 	rmdir(dir);
 }
 
+static void test_array_grow(void **state)
+{
+	size_t cap = 0;
+	int *a = NULL;
+
+	(void)state;
+	assert_int_equal(array_grow(&a, &cap, 1, sizeof(*a)), 0);
+	assert_true(cap >= 1);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(array_grow(&a, &cap, (size_t)i + 1,
+					    sizeof(*a)), 0);
+		a[i] = i;
+	}
+	assert_true(cap >= 1000);
+	assert_int_equal(a[999], 999);
+	assert_int_equal(array_grow(&a, &cap, SIZE_MAX / 2, sizeof(*a)),
+			 -ENOMEM);
+	assert_int_equal(a[999], 999); /* unchanged on failure */
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_cmp_and_nth),
 		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_array_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
