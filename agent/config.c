@@ -252,14 +252,28 @@ static int handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-/* inih's line reader: counts lines so the handler can name them. */
+/* inih's line reader: counts lines so the handler can name them, and
+ * refuses lines longer than inih's buffer (200 bytes in Debian's build),
+ * which inih would otherwise split into a bogus second line. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *p = stream;
 	char *s = fgets(str, num, p->f);
+	size_t n;
 
-	if (s)
-		p->line++;
+	if (!s)
+		return NULL;
+	p->line++;
+	n = strlen(s);
+	if (n == (size_t)num - 1 && s[n - 1] != '\n' && !feof(p->f)) {
+		if (!p->rc) {
+			p->err_line = p->line;
+			p->rc = errf(p->err, p->errlen, E2BIG,
+				     "%s:%u: line longer than %d bytes",
+				     p->c->path, p->line, num - 2);
+		}
+		return NULL;
+	}
 	return s;
 }
 

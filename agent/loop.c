@@ -52,10 +52,12 @@ static int timer_arm(int fd, unsigned ms, bool periodic)
 	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
+/* Adds the new watch before dropping the old one, so a reload never
+ * leaves a window without a watch (or none at all if the add fails). */
 static int watch_snapshot(struct loop *l)
 {
 	char tmp[PATH_MAX];
-	int r;
+	int r, wd;
 
 	str_copy(tmp, agent_snapshot_path(l->a), sizeof(tmp));
 	str_copy(l->base, basename(tmp), sizeof(l->base));
@@ -64,11 +66,15 @@ static int watch_snapshot(struct loop *l)
 	r = mkdir_p(l->dir);
 	if (r < 0)
 		return r;
-	if (l->wd >= 0)
+	wd = inotify_add_watch(l->ino, l->dir, IN_CLOSE_WRITE | IN_MOVED_TO |
+						   IN_DELETE_SELF |
+						   IN_MOVE_SELF);
+	if (wd < 0)
+		return -errno;
+	if (l->wd >= 0 && l->wd != wd)
 		inotify_rm_watch(l->ino, l->wd);
-	l->wd = inotify_add_watch(l->ino, l->dir,
-				  IN_CLOSE_WRITE | IN_MOVED_TO);
-	return l->wd < 0 ? -errno : 0;
+	l->wd = wd;
+	return 0;
 }
 
 static void run_pass(struct loop *l, const char *trigger)
@@ -92,26 +98,54 @@ static int arm_resync(struct loop *l)
 	if (s == 0) {
 		struct itimerspec off = { 0 };
 
-		return timerfd_settime(l->resync, 0, &off, NULL);
+		return timerfd_settime(l->resync, 0, &off, NULL) < 0 ? -errno
+								       : 0;
 	}
 	return timer_arm(l->resync, s * 1000, true);
 }
 
+/* True when the events ask for a pass. A queue overflow may have eaten
+ * our event, so it counts. When the directory itself goes away (deleted,
+ * renamed, unmounted: IN_IGNORED follows) the watch is re-created on the
+ * path; until then the periodic resync still runs. */
+static bool scan_events(struct loop *l, const char *buf, ssize_t n,
+			bool *rewatch)
+{
+	bool hit = false;
+
+	for (const char *p = buf; p < buf + n;) {
+		const struct inotify_event *ev = (const void *)p;
+
+		if (ev->mask & IN_Q_OVERFLOW)
+			hit = true;
+		else if (ev->wd == l->wd &&
+			 (ev->mask & (IN_IGNORED | IN_DELETE_SELF |
+				      IN_MOVE_SELF)))
+			*rewatch = hit = true;
+		else if (ev->len && !strcmp(ev->name, l->base))
+			hit = true;
+		p += sizeof(*ev) + ev->len;
+	}
+	return hit;
+}
+
 static void on_inotify(struct loop *l)
 {
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[8192]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	unsigned deb = l->a->cfg.agent.debounce_ms;
-	bool hit = false;
+	bool hit = false, rewatch = false;
 	ssize_t n;
+	int r;
 
-	while ((n = read(l->ino, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *ev = (struct inotify_event *)p;
-
-			if (ev->len && !strcmp(ev->name, l->base))
-				hit = true;
-			p += sizeof(*ev) + ev->len;
-		}
+	while ((n = read(l->ino, buf, sizeof(buf))) > 0)
+		hit |= scan_events(l, buf, n, &rewatch);
+	if (rewatch) {
+		l->wd = -1; /* the kernel dropped it */
+		r = watch_snapshot(l);
+		if (r < 0)
+			log_err("%s: cannot watch again: %s", l->dir,
+				strerror(-r));
 	}
 	if (!hit)
 		return;
@@ -128,6 +162,7 @@ static void reload(struct loop *l)
 {
 	struct config c;
 	char err[ERRLEN];
+	int r;
 
 	if (config_load(l->a->cfg.path, &c, err, sizeof(err)) < 0) {
 		log_err("reload refused, keeping the running config: %s", err);
@@ -135,8 +170,9 @@ static void reload(struct loop *l)
 	}
 	l->a->cfg = c;
 	agent_apply_overrides(l->a);
-	if (watch_snapshot(l) < 0)
-		log_err("%s: cannot watch: %s", l->dir, strerror(errno));
+	r = watch_snapshot(l);
+	if (r < 0)
+		log_err("%s: cannot watch: %s", l->dir, strerror(-r));
 	arm_resync(l);
 	log_info("config %s reloaded", c.path);
 }
@@ -236,7 +272,7 @@ int loop_run(struct agent *a)
 			  .resync = -1, .debounce = -1, .wd = -1 };
 	struct epoll_event evs[8];
 	sigset_t mask;
-	int r = setup(&l, &mask);
+	int rc = 0, r = setup(&l, &mask);
 
 	if (r < 0) {
 		log_err("daemon setup: %s", strerror(-r));
@@ -251,6 +287,7 @@ int loop_run(struct agent *a)
 
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
+			rc = 1;
 			break;
 		}
 		for (int i = 0; i < n; i++)
@@ -258,5 +295,5 @@ int loop_run(struct agent *a)
 	}
 	log_info("stopping; the data plane stays in place");
 	teardown(&l);
-	return 0;
+	return rc;
 }

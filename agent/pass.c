@@ -36,7 +36,7 @@ void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
 {
 	(void)p;
 	r->failed++;
-	log_err("%s: %s: %s", r->name, line, why);
+	log_limited(LOG_ERR, "%s: %s: %s", r->name, line, why);
 	keep_first_error(r, line, why);
 }
 
@@ -46,7 +46,7 @@ void pass_report(struct pass *p, struct func_result *r, const char *line,
 	r->reported++;
 	if (p->mode != PASS_APPLY && p->plan_out)
 		fprintf(p->plan_out, "# %s (%s)\n", line, why);
-	log_warn("%s: %s: %s", r->name, line, why);
+	log_limited(LOG_WARNING, "%s: %s: %s", r->name, line, why);
 }
 
 bool pass_delete_allowed(struct pass *p, struct func_result *r,
@@ -73,6 +73,6 @@ bool pass_delete_allowed(struct pass *p, struct func_result *r,
 	}
 	r->refused = true;
 	str_copy(r->error, why, sizeof(r->error));
-	log_err("%s: %s", r->name, r->error);
+	log_limited(LOG_ERR, "%s: %s", r->name, r->error);
 	return false;
 }

@@ -64,27 +64,21 @@ static bool func_enabled(const struct config *c, int f)
 	return f == FUNC_CNI ? c->cni.enabled : c->routes.enabled;
 }
 
-/* Loads the snapshot into a->snap unless its bytes are unchanged. */
-static int load_snapshot(struct agent *a)
+/* Loads a candidate snapshot: 0 with *cand set, 1 when the file's bytes
+ * are those of the snapshot in force, <0 with a->st.error set. */
+static int load_snapshot(struct agent *a, struct snapshot **cand)
 {
 	struct snap_limits lim;
-	struct snapshot *s = NULL;
 	uint64_t t0 = now_us();
 	int r;
 
 	snapshot_limits_default(&lim);
 	lim.max_bytes = a->cfg.agent.max_snapshot_bytes;
-	r = snapshot_load(a->cfg.agent.snapshot, &lim, a->snap, &s,
+	r = snapshot_load(a->cfg.agent.snapshot, &lim, a->snap, cand,
 			  a->st.error, sizeof(a->st.error));
 	a->st.load_ms = (double)(now_us() - t0) / 1000.0;
 	a->st.snapshot_unchanged = r == 1;
-	if (r < 0)
-		return r;
-	if (r == 0) {
-		snapshot_free(a->snap);
-		a->snap = s;
-	}
-	return 0;
+	return r;
 }
 
 static void reset_results(struct agent *a)
@@ -130,25 +124,38 @@ static unsigned planned_total(const struct agent *a)
 	return n;
 }
 
-/* Keeps the load error visible while still repairing drift against the
- * last good snapshot (daemon resyncs). */
-static int desire(struct agent *a, struct desired **want, bool *load_failed)
+/* A candidate snapshot replaces the one in force only when the desired
+ * state could be built from it too (e.g. this node is in it): a snapshot
+ * is accepted or rejected whole. After a rejection the error stays
+ * visible while drift is still repaired against the snapshot in force. */
+static int desire(struct agent *a, struct desired **want, bool *rejected)
 {
+	struct snapshot *cand = NULL;
 	char err[ERRLEN];
-	int r;
+	int r = load_snapshot(a, &cand);
 
-	*load_failed = false;
-	if (load_snapshot(a) < 0) {
-		*load_failed = true;
+	*rejected = false;
+	if (r == 0) {
+		r = desired_build(cand, &a->cfg, a->cfg.agent.node_name, want,
+				  a->st.error, sizeof(a->st.error));
+		if (r == 0) {
+			snapshot_free(a->snap);
+			a->snap = cand;
+			return 0;
+		}
+		snapshot_free(cand);
+	}
+	if (r < 0) {
+		*rejected = true;
 		log_err("%s", a->st.error);
 		if (!a->snap)
-			return -EINVAL;
+			return r;
 	}
 	r = desired_build(a->snap, &a->cfg, a->cfg.agent.node_name, want, err,
 			  sizeof(err));
 	if (r < 0) {
 		log_err("%s", err);
-		if (!*load_failed)
+		if (!*rejected)
 			str_copy(a->st.error, err, sizeof(a->st.error));
 	}
 	return r;
@@ -169,19 +176,19 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 	struct pass p = { .mode = mode, .cfg = &a->cfg, .plan_out = plan_out };
 	struct desired *want = NULL;
 	uint64_t t0 = now_us();
-	bool load_failed;
+	bool rejected;
 	int failed;
 
 	a->st.trigger = trigger;
 	a->st.passes++;
 	a->st.last_attempt = wall_s();
 	reset_results(a);
-	if (desire(a, &want, &load_failed) < 0)
+	if (desire(a, &want, &rejected) < 0)
 		return finish(a, mode, 1, t0);
 	p.want = want;
 	failed = run_functions(a, &p);
 	desired_free(want);
-	if (failed || load_failed)
+	if (failed || rejected)
 		return finish(a, mode, 1, t0);
 	if (mode != PASS_APPLY && planned_total(a))
 		return finish(a, mode, 2, t0);

@@ -26,6 +26,16 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+/* Milliseconds with three decimals, printed as such (json-c would print
+ * the binary double's 17 digits). */
+static void add_ms(json_object *o, const char *k, double ms)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.3f", ms);
+	json_object_object_add(o, k, json_object_new_double_s(ms, text));
+}
+
 static json_object *func_json(const struct func_result *r, bool enabled)
 {
 	json_object *o = json_object_new_object();
@@ -48,7 +58,7 @@ static json_object *snapshot_json(const struct agent *a)
 	const struct snapshot *s = a->snap;
 	char hash[17] = "";
 
-	add_str(o, "path", a->cfg.agent.snapshot);
+	add_str(o, "path", s ? s->path : a->cfg.agent.snapshot);
 	if (s)
 		snprintf(hash, sizeof(hash), "%016" PRIx64, s->hash);
 	add_str(o, "hash", hash);
@@ -72,10 +82,8 @@ static json_object *status_json(const struct agent *a)
 	add_u64(o, "last_success", st->last_success);
 	add_str(o, "result", st->ok ? "ok" : "error");
 	add_str(o, "error", st->error);
-	json_object_object_add(o, "duration_ms",
-			       json_object_new_double(st->duration_ms));
-	json_object_object_add(o, "load_ms",
-			       json_object_new_double(st->load_ms));
+	add_ms(o, "duration_ms", st->duration_ms);
+	add_ms(o, "load_ms", st->load_ms);
 	json_object_object_add(o, "snapshot_unchanged",
 			       json_object_new_boolean(st->snapshot_unchanged));
 	json_object_object_add(o, "snapshot", snapshot_json(a));
@@ -110,6 +118,10 @@ int status_write(const struct agent *a, char *err, size_t errlen)
 	status_path(&a->cfg, path, sizeof(path));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text) {
+		json_object_put(o);
+		return errf(err, errlen, ENOMEM, "%s: out of memory", path);
+	}
 	r = write_file_atomic(path, text, strlen(text), err, errlen);
 	json_object_put(o);
 	return r;

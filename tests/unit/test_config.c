@@ -127,6 +127,12 @@ static void test_errors(void **state)
 	expect_error("[cni]\nconf_file = a/b\n", "conf_file");
 	expect_error("[agent]\nsnapshot =\n", ":2:");
 	expect_error("[agent\nx=1\n", ":1: syntax error");
+	expect_error("[agent]\nnode_name = a\nsnapshot = /"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "\nstate_dir = /x\n", ":3: line longer than");
 }
 
 static void test_missing_file(void **state)
