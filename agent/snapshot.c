@@ -8,8 +8,9 @@
  *   2. the scanner (scan.c) validates the whole document and walks the
  *      envelope {"kind": "List", "items": [...]}, yielding each item's
  *      byte range and its top-level "kind";
- *   3. Node items go to snapshot_node.c (json-c on that range only); every
- *      other kind is only syntax-checked and counted.
+ *   3. Node items (at most 1 MiB each) are copied out of the mapping and
+ *      go to snapshot_node.c (json-c on that copy only); every other kind
+ *      is only syntax-checked and counted.
  * Pages already consumed are dropped (MADV_DONTNEED) in large chunks, so
  * peak RSS is a window of the file plus the compact model, not the file.
  *
@@ -20,9 +21,15 @@
  * A syntax error anywhere outranks a content error found before it (the
  * rest of the file is syntax-checked before a content error is reported),
  * so snapnet and any JSON tool agree on what is wrong with a broken file.
- * The exporter is expected to rename a new file into place; a file
- * truncated in place while mapped would raise SIGBUS, which is why the
- * mapping lives only for the duration of one load.
+ * The exporter is expected to rename a new file into place. A file
+ * truncated in place while mapped raises SIGBUS: hash and parse run under
+ * snapshot_guard_run(), which turns that into -EAGAIN, and the file is
+ * fstat'd again after the load to catch a change the mapping did not
+ * fault on. Either way: "FILE: changed while loading (truncated by a
+ * writer?); keeping the last good snapshot". Only the scanner, the hash
+ * and one memcpy per Node touch the mapping, and every allocation alive
+ * at those moments hangs off struct load, so an abandoned load is freed
+ * whole.
  */
 #define _GNU_SOURCE
 #include "snapshot.h"
@@ -43,6 +50,8 @@
 
 #define DROP_CHUNK ((size_t)32 << 20) /* give back pages every 32 MB */
 #define KIND_MAX 64
+/* A Node is a few KB; this bounds the json-c tree of one item (~17x). */
+#define NODE_MAX_BYTES ((size_t)1 << 20)
 
 struct load {
 	const char *name;
@@ -52,7 +61,9 @@ struct load {
 	struct snapshot_counts counts;
 	char *map;	/* the mapping, NULL when reading memory */
 	size_t dropped; /* bytes of map already given back */
-	long item;	/* index being scanned, -1 outside items */
+	char *copy;	/* a Node item copied out of the mapping */
+	size_t copy_cap;
+	long item; /* index being scanned, -1 outside items */
 	bool saw_items, saw_kind;
 	bool syntax_failed; /* err holds a syntax error */
 	char *err;
@@ -190,6 +201,41 @@ missing:
 		    "%s: items[%ld]: kind: missing", ld->name, ld->item);
 }
 
+/* json-c reads a heap copy of a mapped item: if the file shrinks under
+ * the mapping, the SIGBUS hits this memcpy, never json-c's parser with
+ * half a tree in hand. */
+static const char *node_bytes(struct load *ld, size_t start, size_t n)
+{
+	if (!ld->map)
+		return ld->sc.buf + start;
+	if (array_grow(&ld->copy, &ld->copy_cap, n, 1) < 0)
+		return NULL;
+	memcpy(ld->copy, ld->sc.buf + start, n);
+	return ld->copy;
+}
+
+static int node_dispatch(struct load *ld, size_t start, size_t end)
+{
+	const char *json;
+
+	if (ld->counts.nodes >= ld->lim->max_nodes)
+		return errf(ld->err, ld->errlen, E2BIG,
+			    "%s: items[%ld] Node: more than %zu Node "
+			    "items (max_nodes)",
+			    ld->name, ld->item, ld->lim->max_nodes);
+	if (end - start > NODE_MAX_BYTES)
+		return errf(ld->err, ld->errlen, EFBIG,
+			    "%s: items[%ld] Node: Node item of %zu bytes "
+			    "exceeds 1 MiB",
+			    ld->name, ld->item, end - start);
+	ld->counts.nodes++;
+	json = node_bytes(ld, start, end - start);
+	if (!json)
+		return errf(ld->err, ld->errlen, ENOMEM, "%s: items[%ld]: %s",
+			    ld->name, ld->item, strerror(ENOMEM));
+	return snapshot_node_add(&ld->b, json, end - start, (size_t)ld->item);
+}
+
 static int item_dispatch(struct load *ld, const char *kind, size_t start,
 			 size_t end)
 {
@@ -201,16 +247,8 @@ static int item_dispatch(struct load *ld, const char *kind, size_t start,
 			    "the limit of %zu (max_item_bytes)",
 			    ld->name, ld->item, kind[0] ? kind : "(kind?)",
 			    end - start, ld->lim->max_item_bytes);
-	if (!strcmp(kind, "Node")) {
-		if (c->nodes >= ld->lim->max_nodes)
-			return errf(ld->err, ld->errlen, E2BIG,
-				    "%s: items[%ld] Node: more than %zu Node "
-				    "items (max_nodes)",
-				    ld->name, ld->item, ld->lim->max_nodes);
-		c->nodes++;
-		return snapshot_node_add(&ld->b, ld->sc.buf + start,
-					 end - start, (size_t)ld->item);
-	}
+	if (!strcmp(kind, "Node"))
+		return node_dispatch(ld, start, end);
 	if (!strcmp(kind, "Namespace"))
 		c->namespaces++;
 	else if (!strcmp(kind, "Pod"))
@@ -436,98 +474,224 @@ static int build_result(struct load *ld, uint64_t hash, struct snapshot **out)
 	return 0;
 }
 
-static int parse_mem(const char *buf, size_t len, char *map, const char *name,
-		     const struct snap_limits *lim, uint64_t hash,
-		     struct snapshot **out, char *err, size_t errlen)
+static void load_init(struct load *ld, const char *buf, size_t len, char *map,
+		      const char *name, const struct snap_limits *lim,
+		      char *err, size_t errlen)
 {
-	struct snap_limits def;
-	struct load ld = {
+	*ld = (struct load){
 	    .name = name,
+	    .lim = lim,
 	    .map = map,
 	    .item = -1,
 	    .err = err,
 	    .errlen = errlen,
 	};
-	int r;
+	ld->b.name = name;
+	ld->b.err = err;
+	ld->b.errlen = errlen;
+	scan_init(&ld->sc, buf, len, SCAN_MAX_DEPTH);
+}
 
-	if (!lim) {
-		snapshot_limits_default(&def);
-		lim = &def;
-	}
-	ld.lim = lim;
-	ld.b.name = name;
-	ld.b.err = err;
-	ld.b.errlen = errlen;
-	scan_init(&ld.sc, buf, len, SCAN_MAX_DEPTH);
-	r = envelope_walk(&ld);
+/* Everything that reads the document; *out is set only on success. */
+static int load_run(struct load *ld, uint64_t hash, struct snapshot **out)
+{
+	int r = envelope_walk(ld);
+
 	if (r < 0)
-		r = syntax_first(&ld, r);
+		r = syntax_first(ld, r);
 	if (r == 0)
-		r = snapshot_nodes_check(&ld.b);
+		r = snapshot_nodes_check(&ld->b);
 	if (r == 0)
-		r = build_result(&ld, hash, out);
-	snapshot_build_clear(&ld.b);
+		r = build_result(ld, hash, out);
 	return r;
+}
+
+static void load_done(struct load *ld)
+{
+	snapshot_build_clear(&ld->b);
+	free(ld->copy);
+	ld->copy = NULL;
+	ld->copy_cap = 0;
 }
 
 int snapshot_parse(const char *buf, size_t len, const char *name,
 		   const struct snap_limits *lim, struct snapshot **out,
 		   char *err, size_t errlen)
 {
+	struct snap_limits def;
+	struct load ld;
+	int r;
+
 	*out = NULL;
-	return parse_mem(buf, len, NULL, name, lim, XXH3_64bits(buf, len), out,
-			 err, errlen);
+	if (!lim) {
+		snapshot_limits_default(&def);
+		lim = &def;
+	}
+	load_init(&ld, buf, len, NULL, name, lim, err, errlen);
+	r = load_run(&ld, XXH3_64bits(buf, len), out);
+	load_done(&ld);
+	return r;
 }
 
-/* XXH3 over the mapping in chunks, giving pages back behind us. */
-static int hash_mapping(char *map, size_t size, uint64_t *hash)
+static int changed_err(const char *name, char *err, size_t errlen)
 {
-	XXH3_state_t *st = XXH3_createState();
+	return errf(err, errlen, EAGAIN,
+		    "%s: changed while loading (truncated by a writer?); "
+		    "keeping the last good snapshot",
+		    name);
+}
 
-	if (!st)
-		return -ENOMEM;
-	XXH3_64bits_reset(st);
-	for (size_t o = 0; o < size; o += DROP_CHUNK) {
-		size_t n = size - o < DROP_CHUNK ? size - o : DROP_CHUNK;
+struct hash_job {
+	char *map;
+	size_t size;
+	XXH3_state_t *st;
+};
 
-		XXH3_64bits_update(st, map + o, n);
+/* XXH3 over the mapping in chunks, giving pages back behind us. */
+static int hash_chunks(void *arg)
+{
+	struct hash_job *j = arg;
+
+	for (size_t o = 0; o < j->size; o += DROP_CHUNK) {
+		size_t n = j->size - o < DROP_CHUNK ? j->size - o : DROP_CHUNK;
+
+		XXH3_64bits_update(j->st, j->map + o, n);
 		/* o is a multiple of DROP_CHUNK, so page-aligned */
-		madvise(map + o, n, MADV_DONTNEED);
+		madvise(j->map + o, n, MADV_DONTNEED);
 	}
-	*hash = XXH3_64bits_digest(st);
-	XXH3_freeState(st);
 	return 0;
 }
 
-static int open_checked(const char *path, const struct snap_limits *lim,
-			size_t *size, char *err, size_t errlen)
+int snapshot_hash_map(const char *name, char *map, size_t size, uint64_t *hash,
+		      char *err, size_t errlen)
 {
-	struct stat st;
+	struct hash_job j = {.map = map, .size = size};
+	int r;
+
+	j.st = XXH3_createState();
+	if (!j.st)
+		return errf(err, errlen, ENOMEM, "%s: %s", name,
+			    strerror(ENOMEM));
+	XXH3_64bits_reset(j.st);
+	r = snapshot_guard_run(map, size, hash_chunks, &j);
+	if (r == 0)
+		*hash = XXH3_64bits_digest(j.st);
+	XXH3_freeState(j.st);
+	if (r == -EAGAIN)
+		return changed_err(name, err, errlen);
+	if (r < 0)
+		return errf(err, errlen, -r, "%s: %s", name, strerror(-r));
+	return 0;
+}
+
+struct parse_job {
+	struct load ld;
+	uint64_t hash;
+	struct snapshot *out;
+};
+
+static int parse_body(void *arg)
+{
+	struct parse_job *j = arg;
+
+	return load_run(&j->ld, j->hash, &j->out);
+}
+
+int snapshot_parse_map(const char *name, char *map, size_t size, uint64_t hash,
+		       const struct snap_limits *lim, struct snapshot **out,
+		       char *err, size_t errlen)
+{
+	struct snap_limits def;
+	struct parse_job j = {.hash = hash};
+	int r;
+
+	*out = NULL;
+	if (!lim) {
+		snapshot_limits_default(&def);
+		lim = &def;
+	}
+	load_init(&j.ld, map, size, map, name, lim, err, errlen);
+	r = snapshot_guard_run(map, size, parse_body, &j);
+	if (r == -EAGAIN) {
+		/* the fault abandoned parse_body: nothing was returned */
+		snapshot_free(j.out);
+		j.out = NULL;
+		r = changed_err(name, err, errlen);
+	} else if (r == -EBUSY) {
+		r = errf(err, errlen, EBUSY, "%s: another load is running",
+			 name);
+	}
+	load_done(&j.ld);
+	*out = j.out;
+	return r;
+}
+
+/* Opens path and checks what fstat says; returns the fd. */
+static int open_checked(const char *path, const struct snap_limits *lim,
+			struct stat *st, char *err, size_t errlen)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return errf(err, errlen, errno, "%s: %s", path,
 			    strerror(errno));
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		int e = errno;
 
 		close(fd);
 		return errf(err, errlen, e, "%s: %s", path, strerror(e));
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		close(fd);
 		return errf(err, errlen, EINVAL, "%s: not a regular file",
 			    path);
 	}
-	if ((uint64_t)st.st_size > lim->max_bytes) {
+	if ((uint64_t)st->st_size > lim->max_bytes) {
 		close(fd);
 		return errf(err, errlen, EFBIG,
 			    "%s: file is %lld bytes, more "
 			    "than the limit of %zu (max_bytes)",
-			    path, (long long)st.st_size, lim->max_bytes);
+			    path, (long long)st->st_size, lim->max_bytes);
 	}
-	*size = (size_t)st.st_size;
 	return fd;
+}
+
+/* A writer that truncated, extended or rewrote the file while we read it
+ * may have left us a mix of old and new bytes that did not fault. */
+static bool file_changed(int fd, const struct stat *before)
+{
+	struct stat now;
+
+	if (fstat(fd, &now) < 0)
+		return true;
+	return now.st_size != before->st_size ||
+	       now.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+	       now.st_mtim.tv_nsec != before->st_mtim.tv_nsec;
+}
+
+static int load_mapped(const char *path, int fd, size_t size,
+		       const struct snap_limits *lim,
+		       const struct snapshot *prev, struct snapshot **out,
+		       char *err, size_t errlen)
+{
+	uint64_t hash;
+	char *map;
+	int r;
+
+	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		r = errno;
+		return errf(err, errlen, r, "%s: mmap: %s", path, strerror(r));
+	}
+	madvise(map, size, MADV_SEQUENTIAL);
+	r = snapshot_hash_map(path, map, size, &hash, err, errlen);
+	if (r == 0 && prev && prev->hash == hash && prev->size == size)
+		r = 1;
+	else if (r == 0)
+		r = snapshot_parse_map(path, map, size, hash, lim, out, err,
+				       errlen);
+	munmap(map, size);
+	return r;
 }
 
 int snapshot_load(const char *path, const struct snap_limits *lim,
@@ -535,9 +699,7 @@ int snapshot_load(const char *path, const struct snap_limits *lim,
 		  size_t errlen)
 {
 	struct snap_limits def;
-	uint64_t hash;
-	size_t size = 0;
-	char *map;
+	struct stat st;
 	int fd, r;
 
 	*out = NULL;
@@ -545,32 +707,23 @@ int snapshot_load(const char *path, const struct snap_limits *lim,
 		snapshot_limits_default(&def);
 		lim = &def;
 	}
-	fd = open_checked(path, lim, &size, err, errlen);
+	fd = open_checked(path, lim, &st, err, errlen);
 	if (fd < 0)
 		return fd;
-	if (size == 0) {
+	if (st.st_size == 0) {
 		close(fd);
 		if (prev && prev->size == 0 && prev->hash == XXH3_64bits("", 0))
 			return 1;
-		return parse_mem("", 0, NULL, path, lim, XXH3_64bits("", 0),
-				 out, err, errlen);
+		return snapshot_parse("", 0, path, lim, out, err, errlen);
 	}
-	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	r = errno;
+	r = load_mapped(path, fd, (size_t)st.st_size, lim, prev, out, err,
+			errlen);
+	if (r != -EAGAIN && file_changed(fd, &st)) {
+		snapshot_free(*out);
+		*out = NULL;
+		r = changed_err(path, err, errlen);
+	}
 	close(fd);
-	if (map == MAP_FAILED)
-		return errf(err, errlen, r, "%s: mmap: %s", path, strerror(r));
-	madvise(map, size, MADV_SEQUENTIAL);
-	r = hash_mapping(map, size, &hash);
-	if (r < 0) {
-		errf(err, errlen, -r, "%s: %s", path, strerror(-r));
-	} else if (prev && prev->hash == hash && prev->size == size) {
-		r = 1;
-	} else {
-		r = parse_mem(map, size, map, path, lim, hash, out, err,
-			      errlen);
-	}
-	munmap(map, size);
 	return r;
 }
 

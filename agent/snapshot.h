@@ -28,14 +28,20 @@ void snapshot_limits_default(struct snap_limits *l);
  * returned. If `prev` is given and the file's bytes hash to prev->hash
  * (and its size is prev->size), returns 1 and leaves *out NULL: nothing
  * changed. On error returns a negative errno (-EINVAL bad content or
- * syntax, -EFBIG file or item over its limit, -E2BIG too many items or
- * nodes, -ENOENT..., -ENOMEM), leaves *out NULL and writes one line to err:
+ * syntax, -EFBIG file or item over its limit (a Node item over 1 MiB),
+ * -E2BIG too many items or nodes, -EAGAIN the file was truncated or
+ * rewritten in place while being read, -ENOENT..., -ENOMEM), leaves *out
+ * NULL and writes one line to err:
  *   "FILE: items[I] Node/NAME: FIELD: what"   (content; FIELD is a JSON
  *                                              path such as spec.podCIDRs[1])
  *   "FILE: items[I]: kind: what"               (an item without a kind)
  *   "FILE: items: what", "FILE: kind: what"    (the List envelope)
  *   "FILE: line L, offset O: what"             (syntax; a syntax error
  *                                              anywhere outranks content)
+ *   "FILE: changed while loading (truncated by a writer?); keeping the
+ *    last good snapshot"                       (-EAGAIN: retry later)
+ * A SIGBUS handler is installed for the duration of the call (and the
+ * previous action restored): one load at a time per process.
  * `lim` may be NULL for the defaults. */
 int snapshot_load(const char *path, const struct snap_limits *lim,
 		  const struct snapshot *prev, struct snapshot **out,

@@ -1,21 +1,29 @@
 /*
- * snapshot_node.c - one Kubernetes Node item (JSON text) -> struct node,
- * and the rules that span all nodes of a snapshot.
+ * snapshot_node.c - one Kubernetes Node item (JSON text) -> struct node.
  *
  * This file and snapshot.c are the only places json-c is used; a json-c
- * tree exists for one Node item at a time and is freed before the next.
+ * tree exists for one Node item (at most 1 MiB of text) at a time and is
+ * freed before the next. The rules across nodes are in snapshot_check.c.
  *
  * Fields read (everything else is ignored):
  *   metadata.name        required; DNS-1123 subdomain, <= 253 characters
  *   spec.podCIDRs[]      CIDR strings, at most 2, at most one per family
  *   spec.podCIDR         used when podCIDRs is absent or empty; when both
  *                        are given it must equal podCIDRs[0]
- *   status.addresses[]   {type, address}; the first InternalIP of each
- *                        family is kept; other types are ignored
+ *   status.addresses[]   {type, address}, at most 64 entries; the first
+ *                        InternalIP of each family is kept; other types
+ *                        are ignored
  * A field that is absent or JSON null counts as absent (a jq-slimmed
  * export writes null for a missing field). Any other wrong type, an
  * invalid CIDR (host bits must be zero) or an InternalIP that is not an
  * IP address is an error naming the item and the field's JSON path.
+ *
+ * A pod CIDR becomes a route to a peer, so it must look like one: IPv4
+ * /8 to /30 and IPv6 /32 to /126 (never a default route, never a single
+ * host or a point-to-point pair), and neither a pod CIDR nor an
+ * InternalIP may touch the unspecified, loopback, link-local or multicast
+ * ranges, or (IPv6) the IPv4-mapped ::ffff:0:0/96, which would smuggle an
+ * IPv4 address into the IPv6 family.
  */
 #include "snapshot_int.h"
 
@@ -31,13 +39,28 @@
 
 #define NAME_MAX_LEN 253
 
-/* "FILE: items[I] Node/NAME: FIELD: what" */
-static int node_err(struct snap_build *b, size_t item, const char *name,
-		    const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* Pod CIDR prefix lengths, by fam_index(). */
+static const uint8_t pod_len_min[FAM_COUNT] = {8, 32};
+static const uint8_t pod_len_max[FAM_COUNT] = {30, 126};
 
-static int node_err(struct snap_build *b, size_t item, const char *name,
-		    const char *field, const char *fmt, ...)
+/* Ranges no node address or pod CIDR may touch. */
+static const struct {
+	struct prefix p;
+	const char *what;
+} reserved[] = {
+    {{AF_INET, 8, {0}}, "unspecified"},
+    {{AF_INET, 8, {127}}, "loopback"},
+    {{AF_INET, 16, {169, 254}}, "link-local"},
+    {{AF_INET, 4, {224}}, "multicast"},
+    {{AF_INET6, 128, {0}}, "unspecified"},
+    {{AF_INET6, 128, {[15] = 1}}, "loopback"},
+    {{AF_INET6, 96, {[10] = 0xff, [11] = 0xff}}, "IPv4-mapped"},
+    {{AF_INET6, 10, {0xfe, 0x80}}, "link-local"},
+    {{AF_INET6, 8, {0xff}}, "multicast"},
+};
+
+int snapshot_node_err(struct snap_build *b, size_t item, const char *name,
+		      const char *field, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -102,8 +125,9 @@ static int member(struct snap_build *b, size_t item, const char *name,
 	if (!json_object_object_get_ex(obj, key, &v) || !v)
 		return 0;
 	if (!json_object_is_type(v, t))
-		return node_err(b, item, name, field, "expected %s, got %s",
-				json_type_to_name(t), type_name(v));
+		return snapshot_node_err(b, item, name, field,
+					 "expected %s, got %s",
+					 json_type_to_name(t), type_name(v));
 	*out = v;
 	return 1;
 }
@@ -149,11 +173,12 @@ static int node_name(struct snap_build *b, size_t item,
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return node_err(b, item, NULL, "metadata.name", "missing");
+		return snapshot_node_err(b, item, NULL, "metadata.name",
+					 "missing");
 	s = json_object_get_string(name);
 	len = (size_t)json_object_get_string_len(name);
 	if (!dns1123_subdomain(s, len))
-		return node_err(
+		return snapshot_node_err(
 		    b, item, NULL, "metadata.name", "invalid node name %s (%s)",
 		    snapshot_quote(q, sizeof(q), s, len),
 		    len > NAME_MAX_LEN ? "longer than 253 characters"
@@ -162,30 +187,41 @@ static int node_name(struct snap_build *b, size_t item,
 	return n->name ? 0 : -ENOMEM;
 }
 
-/* Why prefix_parse_cidr() refused s, for the message. */
-static const char *cidr_reason(const char *s)
+/* The first reserved range p overlaps, or NULL. */
+static const char *reserved_overlap(const struct prefix *p,
+				    struct prefix *range)
 {
-	const char *slash = strchr(s, '/');
-	char addr[64];
-	struct prefix p;
-	size_t alen;
-	char *end;
-	unsigned long len;
+	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
+		if (prefix_overlaps(&reserved[i].p, p)) {
+			*range = reserved[i].p;
+			return reserved[i].what;
+		}
+	}
+	return NULL;
+}
 
-	if (!slash)
-		return "no prefix length";
-	alen = (size_t)(slash - s);
-	if (alen >= sizeof(addr))
-		return "bad address";
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (prefix_parse_addr(addr, &p) < 0)
-		return "bad address";
-	len = strtoul(slash + 1, &end, 10);
-	if (slash[1] < '0' || slash[1] > '9' || *end || len > p.len ||
-	    end - slash > 4 || (slash[1] == '0' && slash[2]))
-		return "bad prefix length";
-	return "host bits set";
+static int pod_cidr_rules(struct snap_build *b, size_t item, const char *name,
+			  const char *field, const struct prefix *p)
+{
+	int f = fam_index(p->family);
+	char a[PREFIX_STRLEN], q[PREFIX_STRLEN];
+	struct prefix range;
+	const char *what;
+
+	if (p->len < pod_len_min[f] || p->len > pod_len_max[f])
+		return snapshot_node_err(
+		    b, item, name, field,
+		    "pod CIDR %s has prefix length /%u; %s pod CIDRs must be "
+		    "/%u to /%u",
+		    prefix_format(p, a, sizeof(a)), p->len, fam_name(p->family),
+		    pod_len_min[f], pod_len_max[f]);
+	what = reserved_overlap(p, &range);
+	if (what)
+		return snapshot_node_err(
+		    b, item, name, field, "pod CIDR %s overlaps %s (%s)",
+		    prefix_format(p, a, sizeof(a)),
+		    prefix_format(&range, q, sizeof(q)), what);
+	return 0;
 }
 
 static int parse_cidr(struct snap_build *b, size_t item, const char *name,
@@ -194,13 +230,13 @@ static int parse_cidr(struct snap_build *b, size_t item, const char *name,
 {
 	const char *s = json_object_get_string(v);
 	size_t len = (size_t)json_object_get_string_len(v);
+	const char *why = "NUL byte";
 	char q[96];
 
-	if (len == strlen(s) && prefix_parse_cidr(s, out) == 0)
-		return 0;
-	return node_err(b, item, name, field, "invalid CIDR %s (%s)",
-			snapshot_quote(q, sizeof(q), s, len),
-			len == strlen(s) ? cidr_reason(s) : "NUL byte");
+	if (len == strlen(s) && prefix_parse_cidr_why(s, out, &why) == 0)
+		return pod_cidr_rules(b, item, name, field, out);
+	return snapshot_node_err(b, item, name, field, "invalid CIDR %s (%s)",
+				 snapshot_quote(q, sizeof(q), s, len), why);
 }
 
 static int pod_cidrs(struct snap_build *b, size_t item,
@@ -219,20 +255,21 @@ static int pod_cidrs(struct snap_build *b, size_t item,
 		return r;
 	cnt = r ? json_object_array_length(arr) : 0;
 	if (cnt > FAM_COUNT)
-		return node_err(b, item, n->name, "spec.podCIDRs",
-				"%zu entries, at most 2 (one per family)", cnt);
+		return snapshot_node_err(
+		    b, item, n->name, "spec.podCIDRs",
+		    "%zu entries, at most 2 (one per family)", cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		snprintf(field, sizeof(field), "spec.podCIDRs[%zu]", i);
 		one = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(one, json_type_string))
-			return node_err(b, item, n->name, field,
-					"expected string, got %s",
-					one ? type_name(one) : "null");
+			return snapshot_node_err(b, item, n->name, field,
+						 "expected string, got %s",
+						 one ? type_name(one) : "null");
 		r = parse_cidr(b, item, n->name, one, field, &p);
 		if (r < 0)
 			return r;
 		if (prefix_present(&n->pod_cidr[fam_index(p.family)]))
-			return node_err(
+			return snapshot_node_err(
 			    b, item, n->name, field,
 			    "second %s CIDR %s (at most one per family)",
 			    fam_name(p.family),
@@ -253,10 +290,10 @@ static int pod_cidrs(struct snap_build *b, size_t item,
 		n->pod_cidr[fam_index(p.family)] = p;
 		e->cidr_fallback = true;
 	} else if (!prefix_equal(&p, &first)) {
-		return node_err(b, item, n->name, "spec.podCIDR",
-				"%s differs from spec.podCIDRs[0] %s",
-				prefix_format(&p, a, sizeof(a)),
-				prefix_format(&first, q, sizeof(q)));
+		return snapshot_node_err(b, item, n->name, "spec.podCIDR",
+					 "%s differs from spec.podCIDRs[0] %s",
+					 prefix_format(&p, a, sizeof(a)),
+					 prefix_format(&first, q, sizeof(q)));
 	}
 	return 0;
 }
@@ -266,28 +303,28 @@ static int one_address(struct snap_build *b, size_t item, struct node *n,
 {
 	struct json_object *type, *addr;
 	char field[64], q[96];
-	struct prefix p;
-	const char *s;
+	struct prefix p, range;
+	const char *s, *what;
 	size_t len;
 	int r;
 
 	snprintf(field, sizeof(field), "status.addresses[%zu]", i);
 	if (!json_object_is_type(ent, json_type_object))
-		return node_err(b, item, n->name, field,
-				"expected object, got %s",
-				ent ? type_name(ent) : "null");
+		return snapshot_node_err(b, item, n->name, field,
+					 "expected object, got %s",
+					 ent ? type_name(ent) : "null");
 	snprintf(field, sizeof(field), "status.addresses[%zu].type", i);
 	r = member(b, item, n->name, ent, "type", json_type_string, field,
 		   &type);
 	if (r == 0)
-		return node_err(b, item, n->name, field, "missing");
+		return snapshot_node_err(b, item, n->name, field, "missing");
 	if (r < 0)
 		return r;
 	snprintf(field, sizeof(field), "status.addresses[%zu].address", i);
 	r = member(b, item, n->name, ent, "address", json_type_string, field,
 		   &addr);
 	if (r == 0)
-		return node_err(b, item, n->name, field, "missing");
+		return snapshot_node_err(b, item, n->name, field, "missing");
 	if (r < 0)
 		return r;
 	if (strcmp(json_object_get_string(type), "InternalIP"))
@@ -295,9 +332,14 @@ static int one_address(struct snap_build *b, size_t item, struct node *n,
 	s = json_object_get_string(addr);
 	len = (size_t)json_object_get_string_len(addr);
 	if (len != strlen(s) || prefix_parse_addr(s, &p) < 0)
-		return node_err(b, item, n->name, field,
-				"InternalIP %s is not an IP address",
-				snapshot_quote(q, sizeof(q), s, len));
+		return snapshot_node_err(b, item, n->name, field,
+					 "InternalIP %s is not an IP address",
+					 snapshot_quote(q, sizeof(q), s, len));
+	what = reserved_overlap(&p, &range);
+	if (what)
+		return snapshot_node_err(
+		    b, item, n->name, field, "InternalIP %s is in %s (%s)", s,
+		    prefix_format(&range, q, sizeof(q)), what);
 	if (!prefix_present(&n->internal_ip[fam_index(p.family)]))
 		n->internal_ip[fam_index(p.family)] = p;
 	return 0;
@@ -326,6 +368,11 @@ static int node_convert(struct snap_build *b, size_t item,
 			   json_type_array, "status.addresses", &addrs);
 	if (r <= 0)
 		return r;
+	if (json_object_array_length(addrs) > SNAP_MAX_ADDRESSES)
+		return snapshot_node_err(b, item, n->name, "status.addresses",
+					 "%zu entries, at most %d",
+					 json_object_array_length(addrs),
+					 SNAP_MAX_ADDRESSES);
 	for (size_t i = 0; i < json_object_array_length(addrs); i++) {
 		r = one_address(b, item, n, json_object_array_get_idx(addrs, i),
 				i);
@@ -337,15 +384,8 @@ static int node_convert(struct snap_build *b, size_t item,
 
 static int entry_push(struct snap_build *b, const struct snap_entry *e)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct snap_entry *p = realloc(b->ent, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		b->ent = p;
-		b->cap = cap;
-	}
+	if (array_grow(&b->ent, &b->cap, b->n + 1, sizeof(*b->ent)) < 0)
+		return -ENOMEM;
 	b->ent[b->n++] = *e;
 	return 0;
 }
@@ -370,8 +410,8 @@ int snapshot_node_add(struct snap_build *b, const char *json, size_t len,
 		/* the scanner accepted these bytes: json-c disagreeing is
 		 * a limit of json-c, still reported against the item */
 		json_object_put(root);
-		return node_err(b, item, NULL, "(item)", "json-c: %s",
-				json_tokener_error_desc(jerr));
+		return snapshot_node_err(b, item, NULL, "(item)", "json-c: %s",
+					 json_tokener_error_desc(jerr));
 	}
 	r = node_convert(b, item, root, &e);
 	json_object_put(root);
@@ -384,97 +424,6 @@ int snapshot_node_add(struct snap_build *b, const char *json, size_t len,
 			     b->name, item, strerror(ENOMEM));
 	}
 	return r;
-}
-
-static int entry_by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct snap_entry *)a)->node.name,
-		      ((const struct snap_entry *)b)->node.name);
-}
-
-struct cidr_ref {
-	struct prefix p;
-	const struct snap_entry *e;
-};
-
-static int cidr_ref_cmp(const void *a, const void *b)
-{
-	const struct cidr_ref *x = a, *y = b;
-	int r = prefix_cmp(&x->p, &y->p);
-
-	if (r)
-		return r;
-	return x->e->item < y->e->item ? -1 : x->e->item > y->e->item;
-}
-
-static int overlap_err(struct snap_build *b, const struct cidr_ref *x,
-		       const struct cidr_ref *y)
-{
-	const struct cidr_ref *late = x->e->item > y->e->item ? x : y;
-	const struct cidr_ref *early = late == x ? y : x;
-	char pl[PREFIX_STRLEN], pe[PREFIX_STRLEN];
-
-	prefix_format(&late->p, pl, sizeof(pl));
-	prefix_format(&early->p, pe, sizeof(pe));
-	if (prefix_equal(&late->p, &early->p))
-		return node_err(
-		    b, late->e->item, late->e->node.name,
-		    late->e->cidr_fallback ? "spec.podCIDR" : "spec.podCIDRs",
-		    "pod CIDR %s is also used by Node/%s (items[%zu])", pl,
-		    early->e->node.name, early->e->item);
-	return node_err(b, late->e->item, late->e->node.name,
-			late->e->cidr_fallback ? "spec.podCIDR"
-					       : "spec.podCIDRs",
-			"pod CIDR %s overlaps %s of Node/%s (items[%zu])", pl,
-			pe, early->e->node.name, early->e->item);
-}
-
-/*
- * Sorted by address, pairwise disjoint prefixes are intervals in order, so
- * a prefix that overlaps any earlier one overlaps its direct predecessor
- * (the earlier one would contain everything in between).
- */
-static int check_overlaps(struct snap_build *b)
-{
-	struct cidr_ref *refs = malloc(b->n * FAM_COUNT * sizeof(*refs));
-	size_t m = 0;
-	int r = 0;
-
-	if (!refs)
-		return -ENOMEM;
-	for (size_t i = 0; i < b->n; i++)
-		for (int f = 0; f < FAM_COUNT; f++)
-			if (prefix_present(&b->ent[i].node.pod_cidr[f]))
-				refs[m++] = (struct cidr_ref){
-				    b->ent[i].node.pod_cidr[f], &b->ent[i]};
-	qsort(refs, m, sizeof(*refs), cidr_ref_cmp);
-	for (size_t i = 1; i < m && !r; i++)
-		if (prefix_overlaps(&refs[i - 1].p, &refs[i].p))
-			r = overlap_err(b, &refs[i - 1], &refs[i]);
-	free(refs);
-	return r;
-}
-
-int snapshot_nodes_check(struct snap_build *b)
-{
-	if (b->n == 0)
-		return errf(b->err, b->errlen, EINVAL,
-			    "%s: items: no Node item (a snapshot must list "
-			    "the cluster's nodes)",
-			    b->name);
-	qsort(b->ent, b->n, sizeof(*b->ent), entry_by_name);
-	for (size_t i = 1; i < b->n; i++) {
-		const struct snap_entry *x = &b->ent[i - 1], *y = &b->ent[i];
-		const struct snap_entry *late = x->item > y->item ? x : y;
-		const struct snap_entry *early = late == x ? y : x;
-
-		if (strcmp(x->node.name, y->node.name))
-			continue;
-		return node_err(b, late->item, late->node.name, "metadata.name",
-				"duplicate node name (also items[%zu])",
-				early->item);
-	}
-	return check_overlaps(b);
 }
 
 void snapshot_build_clear(struct snap_build *b)

@@ -84,24 +84,43 @@ static bool host_bits_zero(const struct prefix *p)
 	return true;
 }
 
-int prefix_parse_cidr(const char *s, struct prefix *out)
+/* Sets *why (when why is given) and returns -EINVAL. */
+static int cidr_refuse(const char **why, const char *what)
+{
+	if (why)
+		*why = what;
+	return -EINVAL;
+}
+
+int prefix_parse_cidr_why(const char *s, struct prefix *out, const char **why)
 {
 	const char *slash = strchr(s, '/');
 	unsigned long len;
 	char *end;
 
-	if (!slash || addr_parse(s, slash - s, out) < 0)
-		return -EINVAL;
+	if (why)
+		*why = NULL;
+	if (!slash)
+		return cidr_refuse(why, "no prefix length");
+	if (addr_parse(s, (size_t)(slash - s), out) < 0)
+		return cidr_refuse(why, "bad address");
 	/* digits only, no sign, no padding: "/024" is not a length */
 	if (slash[1] < '0' || slash[1] > '9' ||
 	    (slash[1] == '0' && slash[2] != '\0'))
-		return -EINVAL;
+		return cidr_refuse(why, "bad prefix length");
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
 	if (errno || *end || len > out->len || end - slash > 4)
-		return -EINVAL;
+		return cidr_refuse(why, "bad prefix length");
 	out->len = (uint8_t)len;
-	return host_bits_zero(out) ? 0 : -EINVAL;
+	if (!host_bits_zero(out))
+		return cidr_refuse(why, "host bits set");
+	return 0;
+}
+
+int prefix_parse_cidr(const char *s, struct prefix *out)
+{
+	return prefix_parse_cidr_why(s, out, NULL);
 }
 
 char *addr_format(const struct prefix *p, char *buf, size_t len)

@@ -23,6 +23,11 @@ int errf(char *buf, size_t len, int err, const char *fmt, ...)
 
 /* "10.0.0.0/8", "fd00::/64": strict: host bits must be zero. */
 int prefix_parse_cidr(const char *s, struct prefix *out);
+/* The same; on failure *why (when why is not NULL) says which rule the
+ * text broke: "no prefix length", "bad address", "bad prefix length" or
+ * "host bits set" (static strings). *why is NULL on success. */
+int prefix_parse_cidr_why(const char *s, struct prefix *out,
+			  const char **why);
 /* "10.0.0.1", "fd00::1": a host prefix (len 32/128). */
 int prefix_parse_addr(const char *s, struct prefix *out);
 /* "10.0.0.0/8"; or the bare address when len is the full length and

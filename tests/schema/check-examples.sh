@@ -6,7 +6,9 @@
 #   examples/invalid/semantic/*.json  schema-valid, rejected by snapnet
 #                                   (rules across items or with arithmetic)
 # Prints one line per file and "N passed, N failed"; exits 1 on any
-# disagreement. SNAPNET overrides the binary (default build/snapnet).
+# disagreement. Then check-addresses.py holds the schema's address and pod
+# CIDR patterns to the loader's arithmetic on many text forms.
+# SNAPNET overrides the binary (default build/snapnet).
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,4 +65,5 @@ for f in $files; do
 	fi
 done
 echo "$pass passed, $fail failed"
+"$py" tests/schema/check-addresses.py "$schema" "$snapnet" || fail=$((fail + 1))
 [ "$fail" -eq 0 ]

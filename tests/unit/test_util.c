@@ -69,6 +69,52 @@ static void test_parse_bad(void **state)
 			fail_msg("accepted address \"%s\"", bad_addr[i]);
 }
 
+/* Each refusal says which rule broke; the first broken rule wins. */
+static void test_parse_why(void **state)
+{
+	static const struct {
+		const char *s, *why;
+	} cases[] = {
+		{"10.0.0.0", "no prefix length"},
+		{"", "no prefix length"},
+		{"/24", "bad address"},
+		{"10.0.0/8", "bad address"},
+		{"fd00::1::/64", "bad address"},
+		{"10.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0/8", "bad address"},
+		{"10.0.0.300/8", "bad address"},
+		{"10.0.0.0/33", "bad prefix length"},
+		{"fd00::/129", "bad prefix length"},
+		{"10.0.0.0/", "bad prefix length"},
+		{"10.0.0.0/024", "bad prefix length"},
+		{"10.0.0.0/+8", "bad prefix length"},
+		{"10.0.0.0/8x", "bad prefix length"},
+		{"10.0.0.0/99999999999999999999", "bad prefix length"},
+		{"10.0.0.1/24", "host bits set"},
+		{"fd00::1/64", "host bits set"},
+		{"10.0.0.0/4", "host bits set"},
+	};
+	const char *why = "stale";
+	struct prefix p;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		why = NULL;
+		assert_int_equal(prefix_parse_cidr_why(cases[i].s, &p, &why),
+				 -EINVAL);
+		if (!why || strcmp(why, cases[i].why))
+			fail_msg("\"%s\": got \"%s\", want \"%s\"", cases[i].s,
+				 why ? why : "(null)", cases[i].why);
+		assert_int_equal(prefix_parse_cidr(cases[i].s, &p), -EINVAL);
+	}
+	why = "stale";
+	assert_int_equal(prefix_parse_cidr_why("10.1.0.0/16", &p, &why), 0);
+	assert_null(why);
+	assert_int_equal(p.len, 16);
+	/* why may be NULL */
+	assert_int_equal(prefix_parse_cidr_why("10.0.0.1/8", &p, NULL),
+			 -EINVAL);
+}
+
 static void test_contains(void **state)
 {
 	struct prefix net4 = P("10.0.0.0/16"), net6 = P("fd00:10::/64");
@@ -158,6 +204,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_why),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_cmp_and_nth),
 		cmocka_unit_test(test_atomic_write),
