@@ -5,10 +5,14 @@
  * write_file_atomic() (temp file in the same directory, fsync, rename)
  * and only when its bytes change, so a runtime never reads half a file
  * and an unchanged snapshot costs no write. Owns in the kernel: the
- * bridge and its addresses (cni_link.c). Touches, never owns: the
- * forwarding sysctls of the families in use; they are only ever set to 1
- * and left alone on cleanup, because turning forwarding off could cut
- * traffic that other software on the node routes.
+ * bridge it created (tagged with ifalias CNI_LINK_ALIAS) and the gateway
+ * addresses on it (cni_link.c). A link of the bridge's name that is not
+ * so tagged is reported on every pass and never touched, by reconcile
+ * or by cleanup; so is an address on our bridge that is not one of our
+ * gateways. Touches, never owns: the forwarding sysctls of the families
+ * in use; they are only ever set to 1 and left alone on cleanup, because
+ * turning forwarding off could cut traffic that other software on the
+ * node routes.
  *
  * Invariants: a node without a pod CIDR is reported and nothing is
  * touched (the old file stays, pods keep working until the exporter
@@ -28,12 +32,6 @@
 
 #define OPLEN 512
 
-static const char *sysctl_path(int family)
-{
-	return family == AF_INET6 ? "/proc/sys/net/ipv6/conf/all/forwarding"
-				  : "/proc/sys/net/ipv4/ip_forward";
-}
-
 /* -1 when unreadable (e.g. IPv6 disabled at boot): planned as "not 1",
  * and the write then fails and is reported with the reason. */
 static int sysctl_read(int family)
@@ -41,7 +39,7 @@ static int sysctl_read(int family)
 	char *buf;
 	int v = -1;
 
-	if (read_file_small(sysctl_path(family), 64, &buf, NULL) < 0)
+	if (read_file_small(cni_sysctl_path(family), 64, &buf, NULL) < 0)
 		return -1;
 	if (buf[0] >= '0' && buf[0] <= '9')
 		v = atoi(buf);
@@ -51,7 +49,7 @@ static int sysctl_read(int family)
 
 static int sysctl_write_one(int family, char *err, size_t errlen)
 {
-	const char *path = sysctl_path(family);
+	const char *path = cni_sysctl_path(family);
 	FILE *f = fopen(path, "we");
 	int r = 0;
 
@@ -194,15 +192,41 @@ static int render_or_report(struct pass *p, struct func_result *r, char **conf)
 	return e;
 }
 
-static void report_foreign_link(struct pass *p, struct func_result *r,
-				const struct cni_state *s)
+/* The report for a link of our name that is not our bridge, into why;
+ * false when there is none. */
+static bool foreign_why(const struct cni_state *s, char *why, size_t len)
 {
-	char line[64];
+	static const char tail[] = "; leaving it alone";
 
-	if (!s->link_exists || s->link_is_bridge)
+	if (!cni_link_foreign(s, why, len - sizeof(tail)))
+		return false;
+	strcat(why, tail);
+	return true;
+}
+
+/* A link of our name that is not our bridge; addresses on our bridge
+ * that the plan keeps because they are not gateway-like (an operator's,
+ * or one the bridge plugin would trip over: it refuses pods while the
+ * bridge holds an IPv4 address other than the gateway). */
+static void report_foreign(struct pass *p, struct func_result *r,
+			   const struct cni_state *s)
+{
+	const char *br = p->cfg->cni.bridge;
+	char line[96], why[160], a[PREFIX_STRLEN];
+
+	if (foreign_why(s, why, sizeof(why))) {
+		snprintf(line, sizeof(line), "link %s", br);
+		pass_report(p, r, line, why);
 		return;
-	snprintf(line, sizeof(line), "link %s", p->cfg->cni.bridge);
-	pass_report(p, r, line, "exists and is not a bridge; not touched");
+	}
+	for (size_t i = 0; i < s->n_addrs; i++) {
+		if (cni_addr_gateway_like(&s->addrs[i]))
+			continue;
+		snprintf(line, sizeof(line), "addr %s dev %s",
+			 prefix_format(&s->addrs[i], a, sizeof(a)), br);
+		pass_report(p, r, line, "not a gateway snapnet would add; "
+			    "left alone");
+	}
 }
 
 int cni_reconcile(struct pass *p, struct func_result *r)
@@ -231,7 +255,7 @@ int cni_reconcile(struct pass *p, struct func_result *r)
 		}
 	}
 	r->owned = cni_owned(&have);
-	report_foreign_link(p, r, &have);
+	report_foreign(p, r, &have);
 	e = cni_plan(p->cfg, p->want, conf, &have, &ops, &n_ops);
 	if (e) {
 		pass_op_failed(p, r, "cni plan", strerror(-e));
@@ -262,24 +286,48 @@ static void cleanup_step(struct func_result *r, const char *line, int e,
 		r->error[0] = '\0';
 }
 
-int cni_cleanup(const struct config *c, struct func_result *r)
+/* Deletes the bridge only when the dump proves it is ours; a foreign
+ * link of that name is reported (cleanup still succeeds: everything
+ * snapnet owns is gone). cni_nl_link_del() checks again at the moment
+ * of the delete. */
+static void cleanup_link(const struct config *c, struct func_result *r)
 {
-	char path[PATH_MAX], line[PATH_MAX + 16], err[ERRLEN] = "";
+	struct pass p = {.mode = PASS_APPLY, .cfg = c};
+	struct cni_state s = {0};
+	char line[64], err[ERRLEN] = "", why[160];
 	struct cni_nl *nl;
 	int e;
 
+	snprintf(line, sizeof(line), "link del %s", c->cni.bridge);
+	e = cni_nl_open(&nl, err, sizeof(err));
+	if (!e)
+		e = cni_nl_dump(nl, c->cni.bridge, &s, err, sizeof(err));
+	if (!e && foreign_why(&s, why, sizeof(why))) {
+		snprintf(line, sizeof(line), "link %s", c->cni.bridge);
+		pass_report(&p, r, line, why);
+	} else if (!e && s.link_exists) {
+		e = cni_nl_link_del(nl, c->cni.bridge, err, sizeof(err));
+		cleanup_step(r, line, e, err);
+	} else if (e) {
+		cleanup_step(r, line, e, err);
+	}
+	cni_state_free(&s);
+	cni_nl_close(nl);
+}
+
+int cni_cleanup(const struct config *c, struct func_result *r)
+{
+	char path[PATH_MAX], line[PATH_MAX + 16];
+	int e;
+
+	if (!r->name)
+		r->name = "cni";
 	r->ran = true;
 	e = cni_conf_path(c, path, sizeof(path));
 	if (!e && unlink(path) < 0 && errno != ENOENT)
 		e = -errno;
 	snprintf(line, sizeof(line), "cni remove %s", path);
 	cleanup_step(r, line, e, strerror(-e));
-
-	snprintf(line, sizeof(line), "link del %s", c->cni.bridge);
-	e = cni_nl_open(&nl, err, sizeof(err));
-	if (!e)
-		e = cni_nl_link_del(nl, c->cni.bridge, err, sizeof(err));
-	cni_nl_close(nl);
-	cleanup_step(r, line, e, err);
+	cleanup_link(c, r);
 	return r->failed ? -EIO : 0;
 }

@@ -2,9 +2,19 @@
  * cni_link.c - the pod bridge and its gateway addresses, over rtnetlink
  * through libnl-route-3.
  *
- * Owns in the kernel: the one link named [cni] bridge (only ever touched
- * when it is a bridge) and the addresses on it, except IPv6 link-local
- * ones, which the kernel manages.
+ * Owns in the kernel: the one link named [cni] bridge, and only when it
+ * is a bridge tagged with IFLA_IFALIAS CNI_LINK_ALIAS, and the addresses
+ * on it, except IPv6 link-local ones, which the kernel manages. The tag
+ * is written right after the bridge is created: the kernel ignores
+ * IFLA_IFALIAS in an RTM_NEWLINK that creates a link (it only applies it
+ * to an existing one), so creation is two requests. If the second fails
+ * the new, untagged bridge is deleted again; a crash between the two
+ * leaves an untagged bridge that later passes report as foreign (adopt
+ * it with `ip link set NAME alias snapnet`, or delete it).
+ *
+ * Every change re-reads the link by name and refuses (-EPERM) one that
+ * is not our bridge: the plan was made from a dump, and a link of that
+ * name could have been replaced since.
  *
  * Invariants: verbs are idempotent: EEXIST on add and "no such device /
  * address" on delete are success, so a pass interrupted half-way simply
@@ -28,19 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlerr.h"
+#include "nlutil.h"
 #include "util.h"
 
 struct cni_nl {
 	struct nl_sock *sk;
 };
-
-static int nl_fail(char *err, size_t errlen, int nle, const char *what,
-		   const char *bridge)
-{
-	return errf(err, errlen, nlerr_errno(nle), "%s %s: %s", what, bridge,
-		    nl_geterror(nle));
-}
 
 int cni_nl_open(struct cni_nl **out, char *err, size_t errlen)
 {
@@ -59,8 +62,7 @@ int cni_nl_open(struct cni_nl **out, char *err, size_t errlen)
 	if (r < 0) {
 		nl_socket_free(nl->sk);
 		free(nl);
-		return errf(err, errlen, nlerr_errno(r), "netlink connect: %s",
-			    nl_geterror(r));
+		return nlutil_fail(err, errlen, r, "netlink connect");
 	}
 	*out = nl;
 	return 0;
@@ -78,14 +80,16 @@ void cni_nl_close(struct cni_nl *nl)
 static int link_get(struct cni_nl *nl, const char *bridge,
 		    struct rtnl_link **link, char *err, size_t errlen)
 {
-	int r = rtnl_link_get_kernel(nl->sk, 0, bridge, link);
+	int r;
 
-	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV) {
-		*link = NULL;
-		return 0;
-	}
+	*link = NULL;
+	r = rtnl_link_get_kernel(nl->sk, 0, bridge, link);
 	if (r < 0)
-		return nl_fail(err, errlen, r, "get link", bridge);
+		*link = NULL;
+	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
+		return 0;
+	if (r < 0)
+		return nlutil_fail(err, errlen, r, "get link %s", bridge);
 	return 0;
 }
 
@@ -96,14 +100,38 @@ static bool is_bridge(struct rtnl_link *link)
 	return type && strcmp(type, "bridge") == 0;
 }
 
-static bool is_link_local6(const struct prefix *a)
+static bool is_ours(struct rtnl_link *link)
 {
-	return a->family == AF_INET6 && a->addr[0] == 0xfe &&
-	       (a->addr[1] & 0xc0) == 0x80;
+	const char *alias = rtnl_link_get_ifalias(link);
+
+	return is_bridge(link) && alias && strcmp(alias, CNI_LINK_ALIAS) == 0;
+}
+
+/* Our bridge by name, re-read now; -EPERM when a link of that name is
+ * there but not ours, -ENODEV when there is none. */
+static int owned_get(struct cni_nl *nl, const char *bridge, const char *verb,
+		     struct rtnl_link **link, char *err, size_t errlen)
+{
+	int r = link_get(nl, bridge, link, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (!*link)
+		return errf(err, errlen, ENODEV, "%s %s: no such link", verb,
+			    bridge);
+	if (!is_ours(*link)) {
+		rtnl_link_put(*link);
+		*link = NULL;
+		return errf(err, errlen, EPERM, "%s %s: the link is not "
+			    "snapnet's (not a bridge with ifalias \"%s\"); "
+			    "left alone", verb, bridge, CNI_LINK_ALIAS);
+	}
+	return 0;
 }
 
 struct addr_walk {
 	struct cni_state *s;
+	size_t cap;
 	int ifindex;
 	int err;
 };
@@ -113,27 +141,19 @@ static void addr_one(struct nl_object *obj, void *arg)
 	struct addr_walk *w = arg;
 	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
 	struct nl_addr *local = rtnl_addr_get_local(ra);
-	struct prefix a = {0};
-	unsigned len;
-	void *grown;
+	struct prefix a;
 
 	if (w->err || rtnl_addr_get_ifindex(ra) != w->ifindex || !local)
 		return;
-	a.family = (uint8_t)nl_addr_get_family(local);
-	len = nl_addr_get_len(local);
-	if ((a.family != AF_INET || len != 4) &&
-	    (a.family != AF_INET6 || len != 16))
+	if (!nlutil_to_prefix(local, 0, &a) || !a.family)
 		return;
-	memcpy(a.addr, nl_addr_get_binary_addr(local), len);
 	a.len = (uint8_t)rtnl_addr_get_prefixlen(ra);
-	if (is_link_local6(&a))
+	if (nlutil_is_link_local6(&a))
 		return;
-	grown = realloc(w->s->addrs, (w->s->n_addrs + 1) * sizeof(a));
-	if (!grown) {
+	if (array_grow(&w->s->addrs, &w->cap, w->s->n_addrs + 1, sizeof(a))) {
 		w->err = -ENOMEM;
 		return;
 	}
-	w->s->addrs = grown;
 	w->s->addrs[w->s->n_addrs++] = a;
 }
 
@@ -142,10 +162,11 @@ static int addrs_dump(struct cni_nl *nl, const char *bridge,
 {
 	struct addr_walk w = {.s = s, .ifindex = s->ifindex};
 	struct nl_cache *cache;
-	int r = rtnl_addr_alloc_cache(nl->sk, &cache);
+	int r = nlutil_addr_cache(nl->sk, &cache);
 
 	if (r < 0)
-		return nl_fail(err, errlen, r, "dump addresses of", bridge);
+		return nlutil_fail(err, errlen, r, "dump addresses of %s",
+				   bridge);
 	nl_cache_foreach(cache, addr_one, &w);
 	nl_cache_free(cache);
 	if (w.err)
@@ -164,13 +185,68 @@ int cni_nl_dump(struct cni_nl *nl, const char *bridge, struct cni_state *s,
 		return r;
 	s->link_exists = true;
 	s->link_is_bridge = is_bridge(link);
+	s->link_ours = is_ours(link);
+	str_copy(s->link_alias, rtnl_link_get_ifalias(link) ?
+		 rtnl_link_get_ifalias(link) : "", sizeof(s->link_alias));
 	s->link_up = (rtnl_link_get_flags(link) & IFF_UP) != 0;
 	s->ifindex = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
-	/* A foreign link of our name is reported, never touched. */
-	if (!s->link_is_bridge)
+	/* A foreign link of our name is reported, never touched: its
+	 * addresses are none of our business. */
+	if (!s->link_ours)
 		return 0;
 	return addrs_dump(nl, bridge, s, err, errlen);
+}
+
+/* The second half of creating the bridge: the ownership tag. */
+static int tag(struct cni_nl *nl, const char *bridge, char *err,
+	       size_t errlen)
+{
+	struct rtnl_link *link, *change;
+	int r = link_get(nl, bridge, &link, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (!link)
+		return errf(err, errlen, ENODEV, "link add %s: gone before "
+			    "it could be tagged", bridge);
+	change = rtnl_link_alloc();
+	if (!change) {
+		rtnl_link_put(link);
+		return errf(err, errlen, ENOMEM, "link add %s: out of memory",
+			    bridge);
+	}
+	rtnl_link_set_ifalias(change, CNI_LINK_ALIAS);
+	r = rtnl_link_change(nl->sk, link, change, 0);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	if (r < 0)
+		return nlutil_fail(err, errlen, r, "link set %s alias %s",
+				   bridge, CNI_LINK_ALIAS);
+	return 0;
+}
+
+static int del_link(struct cni_nl *nl, struct rtnl_link *link,
+		    const char *bridge, char *err, size_t errlen)
+{
+	int r = rtnl_link_delete(nl->sk, link);
+
+	if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
+		return nlutil_fail(err, errlen, r, "link del %s", bridge);
+	return 0;
+}
+
+/* EEXIST: a link of that name appeared since the dump. Success only
+ * when it is our bridge (a concurrent pass of ours made it). */
+static int add_exists(struct cni_nl *nl, const char *bridge, char *err,
+		      size_t errlen)
+{
+	struct rtnl_link *link;
+	int r = owned_get(nl, bridge, "link add", &link, err, errlen);
+
+	if (link)
+		rtnl_link_put(link);
+	return r;
 }
 
 int cni_nl_link_add(struct cni_nl *nl, const char *bridge, unsigned mtu,
@@ -186,23 +262,29 @@ int cni_nl_link_add(struct cni_nl *nl, const char *bridge, unsigned mtu,
 	if (mtu)
 		rtnl_link_set_mtu(link, mtu);
 	r = rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r == -NLE_EXIST) {
+		rtnl_link_put(link);
+		return add_exists(nl, bridge, err, errlen);
+	}
+	if (r < 0) {
+		rtnl_link_put(link);
+		return nlutil_fail(err, errlen, r, "link add %s", bridge);
+	}
+	r = tag(nl, bridge, err, errlen);
+	if (r < 0) /* never leave an untagged bridge of ours behind */
+		del_link(nl, link, bridge, NULL, 0);
 	rtnl_link_put(link);
-	if (r < 0 && r != -NLE_EXIST)
-		return nl_fail(err, errlen, r, "link add", bridge);
-	return 0;
+	return r;
 }
 
 int cni_nl_link_up(struct cni_nl *nl, const char *bridge, char *err,
 		   size_t errlen)
 {
 	struct rtnl_link *link, *change;
-	int r = link_get(nl, bridge, &link, err, errlen);
+	int r = owned_get(nl, bridge, "link set up", &link, err, errlen);
 
 	if (r < 0)
 		return r;
-	if (!link)
-		return errf(err, errlen, ENODEV, "link set %s up: no such link",
-			    bridge);
 	change = rtnl_link_alloc();
 	if (!change) {
 		rtnl_link_put(link);
@@ -214,7 +296,7 @@ int cni_nl_link_up(struct cni_nl *nl, const char *bridge, char *err,
 	rtnl_link_put(change);
 	rtnl_link_put(link);
 	if (r < 0)
-		return nl_fail(err, errlen, r, "link set up", bridge);
+		return nlutil_fail(err, errlen, r, "link set %s up", bridge);
 	return 0;
 }
 
@@ -251,18 +333,18 @@ int cni_nl_addr(struct cni_nl *nl, const char *bridge, bool add,
 {
 	const char *verb = add ? "addr add" : "addr del";
 	char s[PREFIX_STRLEN];
+	struct rtnl_link *link;
 	struct rtnl_addr *ra;
-	unsigned ifindex = if_nametoindex(bridge);
 	int r;
 
 	prefix_format(a, s, sizeof(s));
-	if (!ifindex) {
-		if (!add) /* no bridge, no address: nothing to delete */
-			return 0;
-		return errf(err, errlen, ENODEV, "%s %s dev %s: no such link",
-			    verb, s, bridge);
-	}
-	ra = addr_build((int)ifindex, a);
+	r = owned_get(nl, bridge, verb, &link, err, errlen);
+	if (r == -ENODEV && !add)
+		return 0; /* no bridge, no address: nothing to delete */
+	if (r < 0)
+		return r;
+	ra = addr_build(rtnl_link_get_ifindex(link), a);
+	rtnl_link_put(link);
 	if (!ra)
 		return errf(err, errlen, ENOMEM, "%s %s: out of memory", verb,
 			    s);
@@ -275,8 +357,8 @@ int cni_nl_addr(struct cni_nl *nl, const char *bridge, bool add,
 	    !add)
 		return 0;
 	if (r < 0)
-		return errf(err, errlen, nlerr_errno(r), "%s %s dev %s: %s",
-			    verb, s, bridge, nl_geterror(r));
+		return nlutil_fail(err, errlen, r, "%s %s dev %s", verb, s,
+				   bridge);
 	return 0;
 }
 
@@ -284,18 +366,13 @@ int cni_nl_link_del(struct cni_nl *nl, const char *bridge, char *err,
 		    size_t errlen)
 {
 	struct rtnl_link *link;
-	int r = link_get(nl, bridge, &link, err, errlen);
+	int r = owned_get(nl, bridge, "link del", &link, err, errlen);
 
-	if (r < 0 || !link)
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
 		return r;
-	if (!is_bridge(link)) {
-		rtnl_link_put(link);
-		return errf(err, errlen, EEXIST,
-			    "link %s is not a bridge; left alone", bridge);
-	}
-	r = rtnl_link_delete(nl->sk, link);
+	r = del_link(nl, link, bridge, err, errlen);
 	rtnl_link_put(link);
-	if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
-		return nl_fail(err, errlen, r, "link del", bridge);
-	return 0;
+	return r;
 }

@@ -4,6 +4,15 @@
  * Pure: (config, desired, rendered conflist, struct cni_state) -> ops.
  * No syscalls, so every rule is unit-tested without root.
  *
+ * Ownership: the link of the configured name is ours only when it is a
+ * bridge carrying our ifalias (CNI_LINK_ALIAS, set when snapnet creates
+ * it). Any other link of that name - not a bridge, or a bridge someone
+ * else made, perhaps holding the host's own address - gets no op at all:
+ * no link set up, no address added or removed (the caller reports it).
+ * On our bridge, an address that is not a current gateway is removed
+ * only when it looks like a gateway we once added (the first host of its
+ * own prefix); anything else an operator put there is left alone.
+ *
  * Invariants: a state produced by applying a plan plans zero ops (the
  * second pass on the same input is a no-op). Addresses are compared by
  * family, bytes and prefix length only, never by flags: the kernel marks
@@ -11,8 +20,18 @@
  * reports IFA_F_NODAD the way it was asked for, so flags would make every
  * pass re-add the gateway. Ops come out in apply order: the file first
  * (the runtime only reads it when a pod is created, by which time the
- * rest follows), then the bridge, its gateways, stale addresses (after
- * the adds, so the bridge is never without a gateway), forwarding last.
+ * rest follows), then the bridge, stale addresses, the gateways,
+ * forwarding last.
+ *
+ * Stale addresses go BEFORE the new gateways, on purpose. Deleting an
+ * IPv4 primary address makes the kernel delete every secondary address
+ * of the same subnet with it, unless net.ipv4.conf.<dev>.
+ * promote_secondaries is set (it is off by default). Were the new
+ * gateway added first and it landed as a secondary of a stale primary,
+ * the delete that follows would silently take our gateway away too, and
+ * the pass would report success. Deleting first, then adding, is right
+ * whatever the sysctl says: the add always happens last. The bridge is
+ * without a gateway for the few microseconds in between.
  */
 #include "cni.h"
 
@@ -61,6 +80,36 @@ static void push(struct cni_op *ops, size_t *n, enum cni_op_kind kind,
 		op->addr = *a;
 }
 
+/* The prefix `a` lies in, host bits cleared. */
+static struct prefix network_of(const struct prefix *a)
+{
+	struct prefix net = *a;
+	unsigned full = a->family == AF_INET ? 4 : 16;
+
+	for (unsigned i = 0; i < full; i++) {
+		unsigned bits = i * 8;
+
+		if (bits >= net.len)
+			net.addr[i] = 0;
+		else if (net.len - bits < 8)
+			net.addr[i] &= (uint8_t)(0xff00u >> (net.len - bits));
+	}
+	return net;
+}
+
+bool cni_addr_gateway_like(const struct prefix *a)
+{
+	struct prefix net, gw;
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return false;
+	if (a->len > (a->family == AF_INET ? 30 : 126))
+		return false; /* no room for a gateway and a pod: not ours */
+	net = network_of(a);
+	gw = cni_gateway(&net);
+	return prefix_equal(&gw, a);
+}
+
 static void plan_link(const struct desired *d, const struct cni_state *have,
 		      struct cni_op *ops, size_t *n)
 {
@@ -68,6 +117,11 @@ static void plan_link(const struct desired *d, const struct cni_state *have,
 		push(ops, n, CNI_OP_LINK_ADD, NULL);
 	if (!have->link_exists || !have->link_up)
 		push(ops, n, CNI_OP_LINK_UP, NULL);
+	/* deletes before adds: see the top of the file */
+	for (size_t i = 0; have->link_exists && i < have->n_addrs; i++)
+		if (!wanted_addr(d, &have->addrs[i]) &&
+		    cni_addr_gateway_like(&have->addrs[i]))
+			push(ops, n, CNI_OP_ADDR_DEL, &have->addrs[i]);
 	for (int i = 0; i < FAM_COUNT; i++) {
 		struct prefix gw;
 
@@ -77,11 +131,6 @@ static void plan_link(const struct desired *d, const struct cni_state *have,
 		if (!have->link_exists || !have_addr(have, &gw))
 			push(ops, n, CNI_OP_ADDR_ADD, &gw);
 	}
-	if (!have->link_exists)
-		return;
-	for (size_t i = 0; i < have->n_addrs; i++)
-		if (!wanted_addr(d, &have->addrs[i]))
-			push(ops, n, CNI_OP_ADDR_DEL, &have->addrs[i]);
 }
 
 static void plan_sysctl(const struct config *c, const struct desired *d,
@@ -116,7 +165,7 @@ int cni_plan(const struct config *c, const struct desired *d,
 		return -ENOMEM;
 	if (conf_differs(want_conf, have))
 		push(v, &n, CNI_OP_WRITE, NULL);
-	if (!have->link_exists || have->link_is_bridge)
+	if (!have->link_exists || have->link_ours)
 		plan_link(d, have, v, &n);
 	plan_sysctl(c, d, have, v, &n);
 	if (!n) {
@@ -132,9 +181,29 @@ unsigned cni_owned(const struct cni_state *have)
 {
 	unsigned n = have->conf ? 1 : 0;
 
-	if (have->link_exists && have->link_is_bridge)
-		n += 1 + (unsigned)have->n_addrs;
+	if (!have->link_exists || !have->link_ours)
+		return n;
+	n++;
+	for (size_t i = 0; i < have->n_addrs; i++)
+		n += cni_addr_gateway_like(&have->addrs[i]);
 	return n;
+}
+
+const char *cni_link_foreign(const struct cni_state *have, char *buf,
+			     size_t len)
+{
+	if (!have->link_exists || have->link_ours)
+		return NULL;
+	if (!have->link_is_bridge)
+		snprintf(buf, len, "exists and is not a bridge");
+	else if (!have->link_alias[0])
+		snprintf(buf, len, "exists and is not snapnet's (a bridge "
+			 "with no ifalias \"%s\")", CNI_LINK_ALIAS);
+	else
+		snprintf(buf, len, "exists and is not snapnet's (a bridge "
+			 "with ifalias \"%s\", not \"%s\")", have->link_alias,
+			 CNI_LINK_ALIAS);
+	return buf;
 }
 
 int cni_conf_path(const struct config *c, char *buf, size_t len)
@@ -144,10 +213,23 @@ int cni_conf_path(const struct config *c, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static const char *sysctl_name(int family)
+/* One table for both spellings of the forwarding sysctls. */
+static const struct {
+	const char *path, *name;
+} forwarding[FAM_COUNT] = {
+	{ "/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward" },
+	{ "/proc/sys/net/ipv6/conf/all/forwarding",
+	  "net.ipv6.conf.all.forwarding" },
+};
+
+const char *cni_sysctl_path(int family)
 {
-	return family == AF_INET6 ? "net.ipv6.conf.all.forwarding"
-				  : "net.ipv4.ip_forward";
+	return forwarding[fam_index(family)].path;
+}
+
+const char *cni_sysctl_name(int family)
+{
+	return forwarding[fam_index(family)].name;
 }
 
 char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
@@ -179,7 +261,8 @@ char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
 			 prefix_format(&op->addr, a, sizeof(a)), br);
 		break;
 	case CNI_OP_SYSCTL:
-		snprintf(buf, len, "sysctl %s=1", sysctl_name(op->addr.family));
+		snprintf(buf, len, "sysctl %s=1",
+			 cni_sysctl_name(op->addr.family));
 		break;
 	default:
 		snprintf(buf, len, "cni ?");

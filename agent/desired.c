@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snapshot.h"
 #include "util.h"
 
 /* Growable arrays for the two outputs. */
@@ -36,31 +37,6 @@ struct builder {
 	size_t cap_notes;
 };
 
-static const struct node *find_node(const struct snapshot *s,
-				    const char *name)
-{
-	for (size_t i = 0; i < s->n_nodes; i++)
-		if (s->nodes[i].name && strcmp(s->nodes[i].name, name) == 0)
-			return &s->nodes[i];
-	return NULL;
-}
-
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int note(struct builder *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -69,8 +45,8 @@ static int note(struct builder *b, const char *fmt, ...)
 	struct desired *d = b->d;
 	va_list ap;
 
-	if (grow((void **)&d->notes, &b->cap_notes, d->n_notes,
-		 sizeof(*d->notes)))
+	if (array_grow(&d->notes, &b->cap_notes, d->n_notes + 1,
+		       sizeof(*d->notes)))
 		return -ENOMEM;
 	va_start(ap, fmt);
 	vsnprintf(d->notes[d->n_notes].text, sizeof(d->notes->text), fmt, ap);
@@ -84,8 +60,8 @@ static int add_route(struct builder *b, const struct node *n, int f)
 	struct desired *d = b->d;
 	struct route_want *w;
 
-	if (grow((void **)&d->routes, &b->cap_routes, d->n_routes,
-		 sizeof(*d->routes)))
+	if (array_grow(&d->routes, &b->cap_routes, d->n_routes + 1,
+		       sizeof(*d->routes)))
 		return -ENOMEM;
 	w = &d->routes[d->n_routes++];
 	w->dst = n->pod_cidr[f];
@@ -239,7 +215,7 @@ int desired_build(const struct snapshot *s, const struct config *c,
 
 	(void)c; /* nothing in the routes' desired state is configurable */
 	*out = NULL;
-	self = find_node(s, node_name);
+	self = snapshot_find_node(s, node_name);
 	if (!self)
 		return errf(err, errlen, ENOENT,
 			    "%s: node \"%s\" (this node) is not in the "

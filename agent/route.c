@@ -143,9 +143,8 @@ int route_reconcile(struct pass *p, struct func_result *r)
 	}
 	r->owned = (unsigned)k.n_have;
 	e = route_plan(p->cfg, d ? d->routes : NULL, d ? d->n_routes : 0,
-		       k.have, k.n_have,
-		       p->mode == PASS_PLAN_OFFLINE ? NULL : k.conn, k.n_conn,
-		       &ops, &n_ops);
+		       k.have, k.n_have, k.conn, k.n_conn,
+		       p->mode == PASS_PLAN_OFFLINE, &ops, &n_ops);
 	if (e) {
 		set_error(r, "route plan: out of memory");
 		goto out;
@@ -184,7 +183,8 @@ int route_cleanup(const struct config *c, struct func_result *r)
 	}
 	r->owned = (unsigned)k.n_have;
 	/* nothing wanted: the plan deletes every owned route */
-	e = route_plan(c, NULL, 0, k.have, k.n_have, NULL, 0, &ops, &n_ops);
+	e = route_plan(c, NULL, 0, k.have, k.n_have, NULL, 0, false, &ops,
+		       &n_ops);
 	if (e) {
 		set_error(r, "route plan: out of memory");
 		goto out;

@@ -5,6 +5,7 @@
 #ifndef SNAPNET_ROUTE_H
 #define SNAPNET_ROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +31,9 @@ struct connected {
 	char ifname[IFNAME_LEN];
 };
 
-enum route_op_kind { ROUTE_ADD, ROUTE_REPLACE, ROUTE_DEL, ROUTE_UNREACHABLE };
+/* No replace: a changed route is a delete of ours plus an add (see
+ * route_plan.c for why NLM_F_REPLACE could hit a foreign route). */
+enum route_op_kind { ROUTE_ADD, ROUTE_DEL, ROUTE_UNREACHABLE };
 
 struct route_op {
 	enum route_op_kind kind;
@@ -45,13 +48,16 @@ uint32_t route_metric_eff(int family, uint32_t metric);
 
 /* Pure. want[] sorted by dst; have[] is what the kernel holds with our
  * protocol in our table (any order). Next hops outside every connected
- * subnet become ROUTE_UNREACHABLE (reported, never guessed), unless
- * conn is NULL (offline plan: no kernel to ask). Output: deletes first,
- * then replaces, adds and unreachables, each sorted by dst. A changed
- * metric is a delete plus an add. *ops is malloc'd. */
+ * subnet become ROUTE_UNREACHABLE (reported, never guessed); with no
+ * connected subnet at all (conn NULL or n_conn 0), every add is one. Only
+ * `offline` (plan --offline: there is no kernel to ask) skips the check;
+ * its routes carry no device and are printed, never sent. Output:
+ * deletes first, then changes (the delete of our old route directly
+ * followed by the add of the new one), adds and unreachables, each
+ * sorted by dst. *ops is malloc'd. */
 int route_plan(const struct config *c, const struct route_want *want,
 	       size_t n_want, const struct route *have, size_t n_have,
-	       const struct connected *conn, size_t n_conn,
+	       const struct connected *conn, size_t n_conn, bool offline,
 	       struct route_op **ops, size_t *n_ops);
 
 /* iproute2-like: "route add 10.244.2.0/24 via 10.0.0.2 dev eth0 proto 157" */

@@ -11,13 +11,14 @@
  * (the kernel answers strictly in order). That is one sendmsg and, on
  * success, one recvmsg per window.
  *
- * Verbs (see docs/routes.md):
+ * Verbs (see docs/routes.md); there are only two, and neither can touch
+ * a route of another protocol:
  *   add      RTM_NEWROUTE NLM_F_CREATE|NLM_F_EXCL: never overwrites a route
  *            of another protocol that holds the same key;
- *   replace  RTM_NEWROUTE NLM_F_CREATE|NLM_F_REPLACE: only planned for a
- *            destination where our route with the same metric exists;
  *   del      RTM_DELROUTE with our protocol: the kernel itself refuses to
  *            delete a route of another protocol.
+ * A changed route is a del of ours followed by an add, never
+ * NLM_F_REPLACE (route_plan.c says why).
  *
  * The receive buffer is enlarged (SO_RCVBUFFORCE when root) because a
  * window where everything fails queues WINDOW error messages with extack
@@ -75,6 +76,27 @@ static void put_addr(struct nlmsghdr *nlh, uint16_t type,
 	mnl_attr_put(nlh, type, p->family == AF_INET ? 4 : 16, p->addr);
 }
 
+/*
+ * One request. Kernel behaviour this relies on (checked against
+ * fib_table_delete/fib_nh_match and ip6_route_del):
+ *
+ * - IPv4 RTM_DELROUTE: a zero field in the request is a wildcard. With
+ *   metric (RTA_PRIORITY) 0 the delete matches a route of ANY metric, and
+ *   the kernel deletes the first alias of (dst, tos, table) that matches
+ *   the other fields. rtm_protocol is one of those fields: it is what
+ *   keeps the delete off a foreign route with our destination and
+ *   gateway (together with gateway and oif, which we also send). It must
+ *   never be 0 here. Our default IPv4 metric is 0, so this is the normal
+ *   case, not a corner. rtm_scope RT_SCOPE_NOWHERE and rtm_type 0 are
+ *   wildcards too ("any scope, any type").
+ * - IPv6 RTM_DELROUTE matches the metric exactly when non-zero; we send
+ *   the effective metric (0 is stored as 1024), and the protocol.
+ * - RTM_NEWROUTE with NLM_F_REPLACE would replace the FIRST route with the
+ *   same key (IPv4: dst, tos, priority; IPv6: dst, metric) whatever its
+ *   protocol: no protocol check at all. That is why it is never sent.
+ *   NLM_F_EXCL makes the kernel answer EEXIST when any route holds the
+ *   key, ours or not (route.c reports that as a foreign route).
+ */
 static size_t build(char *buf, const struct route_op *op, uint32_t seq,
 		    bool ack)
 {
@@ -88,14 +110,13 @@ static size_t build(char *buf, const struct route_op *op, uint32_t seq,
 	rtm->rtm_family = r->dst.family;
 	rtm->rtm_dst_len = r->dst.len;
 	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = r->protocol;
+	rtm->rtm_protocol = r->protocol; /* never 0: see above */
 	if (op->kind == ROUTE_DEL) {
 		nlh->nlmsg_type = RTM_DELROUTE;
 		rtm->rtm_scope = RT_SCOPE_NOWHERE; /* any scope, any type */
 	} else {
 		nlh->nlmsg_type = RTM_NEWROUTE;
-		nlh->nlmsg_flags |= NLM_F_CREATE | (op->kind == ROUTE_REPLACE ?
-						    NLM_F_REPLACE : NLM_F_EXCL);
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 		rtm->rtm_type = RTN_UNICAST;
 	}

@@ -14,6 +14,11 @@
  * with noprefixroute (the kernel has no on-link route for them, so a
  * gateway there would be refused).
  *
+ * Dumps are multi-part; when a table changes in the middle of one the
+ * kernel flags it NLM_F_DUMP_INTR, and what was read may miss or repeat
+ * routes. Each dump (links, addresses, routes of one family) then starts
+ * over, up to NLUTIL_DUMP_TRIES times, before the pass gives up.
+ *
  * Fails with -errno (libnl errors folded into errno) and a message; holds
  * no state between calls.
  */
@@ -31,7 +36,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
-#include "nlerr.h"
+#include "nlutil.h"
 #include "util.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -40,45 +45,6 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
-
-static int nl_fail(char *err, size_t errlen, int e, const char *what)
-{
-	return errf(err, errlen, nlerr_errno(e), "%s: %s", what, nl_geterror(e));
-}
-
-/* nl_addr -> struct prefix; false when not an IP address. */
-static bool to_prefix(struct nl_addr *a, int family, struct prefix *p)
-{
-	unsigned full = family == AF_INET ? 4 : 16;
-
-	memset(p, 0, sizeof(*p));
-	if (family != AF_INET && family != AF_INET6)
-		return false;
-	p->family = (uint8_t)family;
-	if (!a || nl_addr_get_len(a) == 0)
-		return true; /* a default route: 0/0 */
-	if (nl_addr_get_family(a) != family || nl_addr_get_len(a) != full)
-		return false;
-	memcpy(p->addr, nl_addr_get_binary_addr(a), full);
-	p->len = (uint8_t)nl_addr_get_prefixlen(a);
-	return true;
-}
-
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	void *p;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	p = realloc(*v, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
 
 struct dump {
 	const struct config *c;
@@ -97,13 +63,13 @@ static void link_name(struct nl_cache *links, int ifindex, char *buf)
 }
 
 /* Our route -> struct route. A multipath route keeps via unset: the
- * planner then sees it differ from any wanted route and replaces it. */
+ * planner then sees it differ from any wanted route and changes it. */
 static void convert(struct dump *d, struct rtnl_route *rt, struct route *o)
 {
 	int family = rtnl_route_get_family(rt);
 
 	memset(o, 0, sizeof(*o));
-	to_prefix(rtnl_route_get_dst(rt), family, &o->dst);
+	nlutil_to_prefix(rtnl_route_get_dst(rt), family, &o->dst);
 	o->table = rtnl_route_get_table(rt);
 	o->metric = rtnl_route_get_priority(rt);
 	o->protocol = rtnl_route_get_protocol(rt);
@@ -111,7 +77,7 @@ static void convert(struct dump *d, struct rtnl_route *rt, struct route *o)
 		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, 0);
 		struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
 
-		if (gw && !to_prefix(gw, family, &o->via))
+		if (gw && !nlutil_to_prefix(gw, family, &o->via))
 			memset(&o->via, 0, sizeof(o->via));
 		if (o->via.family)
 			o->via = prefix_host(&o->via);
@@ -132,7 +98,7 @@ static int on_route(struct nl_msg *msg, void *arg)
 	if ((family == AF_INET || family == AF_INET6) &&
 	    rtnl_route_get_protocol(rt) == d->c->routes.protocol &&
 	    rtnl_route_get_table(rt) == d->c->routes.table) {
-		if (grow((void **)&d->v, &d->cap, d->n, sizeof(*d->v)))
+		if (array_grow(&d->v, &d->cap, d->n + 1, sizeof(*d->v)))
 			d->err = -ENOMEM;
 		else
 			convert(d, rt, &d->v[d->n++]);
@@ -141,8 +107,8 @@ static int on_route(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int dump_family(struct nl_sock *sk, struct dump *d, int family,
-		       char *err, size_t errlen)
+/* One dump request for one family; -NLE_* as libnl answers. */
+static int request(struct nl_sock *sk, struct dump *d, int family)
 {
 	unsigned table = d->c->routes.table;
 	struct rtmsg rtm = {
@@ -155,7 +121,7 @@ static int dump_family(struct nl_sock *sk, struct dump *d, int family,
 
 	m = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
 	if (!m)
-		return errf(err, errlen, ENOMEM, "route dump: out of memory");
+		return -NLE_NOMEM;
 	e = nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO);
 	if (!e)
 		e = nla_put_u32(m, RTA_TABLE, table);
@@ -163,12 +129,27 @@ static int dump_family(struct nl_sock *sk, struct dump *d, int family,
 		e = nl_send_auto(sk, m);
 	nlmsg_free(m);
 	if (e < 0)
-		return nl_fail(err, errlen, e, "route dump");
-	e = nl_recvmsgs_default(sk);
+		return e;
+	/* libnl reads on to NLMSG_DONE after an interrupted part, so the
+	 * socket is clean for a retry when this returns -NLE_DUMP_INTR. */
+	return nl_recvmsgs_default(sk);
+}
+
+static int dump_family(struct nl_sock *sk, struct dump *d, int family,
+		       char *err, size_t errlen)
+{
+	size_t mark = d->n;
+	int e = -NLE_DUMP_INTR;
+
+	for (int i = 0; i < NLUTIL_DUMP_TRIES && e == -NLE_DUMP_INTR; i++) {
+		d->n = mark; /* drop what an interrupted try collected */
+		e = request(sk, d, family);
+	}
 	/* A table that does not exist yet holds none of our routes: with
 	 * a table filter the kernel answers ENOENT instead of nothing. */
 	if (e < 0 && e != -NLE_OBJ_NOTFOUND)
-		return nl_fail(err, errlen, e, "route dump");
+		return nlutil_fail(err, errlen, e, "%s route dump",
+				   fam_name(family));
 	if (d->err)
 		return errf(err, errlen, -d->err, "route dump: out of memory");
 	return 0;
@@ -187,7 +168,7 @@ static int dump_routes(struct nl_sock *sk, const struct config *c,
 		   &one, sizeof(one));
 	r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_route, &d);
 	if (r < 0)
-		return nl_fail(err, errlen, r, "route dump");
+		return nlutil_fail(err, errlen, r, "route dump");
 	r = dump_family(sk, &d, AF_INET, err, errlen);
 	if (!r)
 		r = dump_family(sk, &d, AF_INET6, err, errlen);
@@ -208,9 +189,8 @@ static bool usable_addr(struct rtnl_addr *a, const struct prefix *p)
 		return false;
 	if (p->len == (p->family == AF_INET ? 32 : 128))
 		return false;
-	if (p->family == AF_INET6 && p->addr[0] == 0xfe &&
-	    (p->addr[1] & 0xc0) == 0x80)
-		return false; /* fe80::/10 */
+	if (nlutil_is_link_local6(p))
+		return false;
 	return true;
 }
 
@@ -228,7 +208,8 @@ static bool addr_to_conn(struct nl_cache *links, struct rtnl_addr *a,
 	/* point-to-point: the subnet is the peer's side */
 	if (peer && (!local || nl_addr_cmp(peer, local)))
 		local = peer;
-	if (!local || !to_prefix(local, family, &o->net) || !o->net.family)
+	if (!local || !nlutil_to_prefix(local, family, &o->net) ||
+	    !o->net.family)
 		return false;
 	o->net.len = (uint8_t)rtnl_addr_get_prefixlen(a);
 	if (!usable_addr(a, &o->net))
@@ -252,16 +233,16 @@ static int dump_conn(struct nl_sock *sk, struct nl_cache *links,
 	size_t cap = 0;
 	int e;
 
-	e = rtnl_addr_alloc_cache(sk, &addrs);
+	e = nlutil_addr_cache(sk, &addrs);
 	if (e < 0)
-		return nl_fail(err, errlen, e, "address dump");
+		return nlutil_fail(err, errlen, e, "address dump");
 	for (o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
 		struct connected c;
 
 		if (!addr_to_conn(links, (struct rtnl_addr *)o, &c))
 			continue;
-		if (grow((void **)&k->conn, &cap, k->n_conn,
-			 sizeof(*k->conn))) {
+		if (array_grow(&k->conn, &cap, k->n_conn + 1,
+			       sizeof(*k->conn))) {
 			nl_cache_free(addrs);
 			return errf(err, errlen, ENOMEM,
 				    "address dump: out of memory");
@@ -285,12 +266,12 @@ int route_nl_dump(const struct config *c, bool with_conn,
 		return errf(err, errlen, ENOMEM, "netlink: out of memory");
 	e = nl_connect(sk, NETLINK_ROUTE);
 	if (e < 0) {
-		r = nl_fail(err, errlen, e, "netlink connect");
+		r = nlutil_fail(err, errlen, e, "netlink connect");
 		goto free_sock;
 	}
-	e = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+	e = nlutil_link_cache(sk, &links);
 	if (e < 0) {
-		r = nl_fail(err, errlen, e, "link dump");
+		r = nlutil_fail(err, errlen, e, "link dump");
 		goto free_sock;
 	}
 	/* addresses first: the route dump switches on strict checking */

@@ -4,19 +4,34 @@
  * one to-string function used for plan lines and log lines.
  *
  * Invariants of a plan:
- *   - only routes in `have` (our protocol, our table) are ever deleted or
- *     replaced; a destination held by another protocol is not our concern
- *     here (the add then fails with EEXIST in apply, see route.c);
+ *   - only routes in `have` (our protocol, our table) are ever deleted; a
+ *     destination held by another protocol is not our concern here (the
+ *     add then fails with EEXIST in apply, see route.c);
  *   - a wanted route whose next hop is on no connected subnet is never
  *     added: it becomes ROUTE_UNREACHABLE, and an owned route for that
  *     destination is deleted (the kernel would have flushed it with the
  *     link's address anyway; a route we cannot stand behind must go);
- *   - the output is deletes, replaces, adds, unreachables, each sorted by
- *     destination, so the delete guard sees the deletes first and a
- *     replaced destination is never briefly missing.
- * A change of metric cannot be a replace: the metric is part of the
- * kernel's route key, so NLM_F_REPLACE would miss our route (and could
- * hit a foreign one with the new metric). It is a delete plus an add.
+ *   - the output is deletes, changes, adds, unreachables, each sorted by
+ *     destination. A change is a pair, the delete of our old route
+ *     directly followed by the add of the new one, so the destination is
+ *     without a route only between two requests of the same batch.
+ *
+ * Why a changed route is delete + add and never NLM_F_REPLACE: the kernel
+ * replaces the first route with the same key (IPv4: destination, tos,
+ * priority; IPv6: destination, metric) whatever its protocol. The dump
+ * shows only our routes, so it cannot prove that no foreign route shares
+ * the key (one added with `ip route prepend` or `append` after ours), and
+ * a replace could overwrite that route. A delete carries our protocol,
+ * which the kernel matches, and the add carries NLM_F_EXCL, which never
+ * overwrites: between them, no request of ours can touch a foreign route.
+ * The cost is the short gap above, and that a failed add leaves no route
+ * where a failed replace would have kept the old one; an add fails only
+ * when the key is taken by a foreign route (then not overwriting it is
+ * the point) or the kernel refuses the next hop (then the old route was
+ * wrong anyway). The next pass repairs either.
+ *
+ * A change of metric is a delete plus an add for the same reason: the
+ * metric is part of the kernel's route key.
  *
  * Fails only with -ENOMEM. No syscalls.
  */
@@ -45,20 +60,13 @@ struct oplist {
 	size_t n, cap;
 };
 
-enum { L_DEL, L_REPLACE, L_ADD, L_UNREACH, L_COUNT };
+enum { L_DEL, L_CHANGE, L_ADD, L_UNREACH, L_COUNT };
 
 static int push(struct oplist *l, enum route_op_kind kind,
 		const struct route *r, const char *node)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 32;
-		void *p = realloc(l->v, ncap * sizeof(*l->v));
-
-		if (!p)
-			return -ENOMEM;
-		l->v = p;
-		l->cap = ncap;
-	}
+	if (array_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return -ENOMEM;
 	l->v[l->n].kind = kind;
 	l->v[l->n].r = *r;
 	l->v[l->n].node = node;
@@ -96,11 +104,18 @@ static const struct connected *lookup_conn(const struct connected *conn,
 	return best;
 }
 
+/* What the planner knows about the links: the connected subnets, or
+ * nothing at all when offline. */
+struct links {
+	const struct connected *conn;
+	size_t n_conn;
+	bool offline;
+};
+
 /* The route we would install for w, with its dev; false when its next
  * hop is not on a connected subnet (or, defensively, of another family). */
 static bool realize(const struct config *c, const struct route_want *w,
-		    const struct connected *conn, size_t n_conn,
-		    struct route *out)
+		    const struct links *lk, struct route *out)
 {
 	const struct connected *hit = NULL;
 
@@ -112,9 +127,12 @@ static bool realize(const struct config *c, const struct route_want *w,
 	out->protocol = (uint8_t)c->routes.protocol;
 	if (w->via.family != w->dst.family)
 		return false;
-	if (!conn)
-		return true; /* offline: no kernel to ask */
-	hit = lookup_conn(conn, n_conn, &w->via);
+	/* Offline is said explicitly, never inferred from an empty list:
+	 * a namespace with no address must not look like "no kernel" and
+	 * get routes sent without a device. */
+	if (lk->offline)
+		return true;
+	hit = lookup_conn(lk->conn, lk->n_conn, &w->via);
 	if (!hit)
 		return false;
 	out->ifindex = hit->ifindex;
@@ -153,9 +171,11 @@ static int plan_dst(struct oplist *l, const struct route_want *w,
 		return push(&l[L_UNREACH], ROUTE_UNREACHABLE, want, w->node);
 	if (!keep)
 		return push(&l[L_ADD], ROUTE_ADD, want, w->node);
-	if (!same_path(want, keep))
-		return push(&l[L_REPLACE], ROUTE_REPLACE, want, w->node);
-	return 0;
+	if (same_path(want, keep))
+		return 0;
+	/* never NLM_F_REPLACE: see the top of the file */
+	r = push(&l[L_CHANGE], ROUTE_DEL, keep, NULL);
+	return r ? r : push(&l[L_CHANGE], ROUTE_ADD, want, w->node);
 }
 
 static int cmp_want(const void *a, const void *b)
@@ -166,7 +186,7 @@ static int cmp_want(const void *a, const void *b)
 
 static int walk(const struct config *c, const struct route_want *want,
 		size_t n_want, const struct route *have, size_t n_have,
-		const struct connected *conn, size_t n_conn, struct oplist *l)
+		const struct links *lk, struct oplist *l)
 {
 	size_t i = 0, j = 0;
 	int r = 0;
@@ -190,7 +210,7 @@ static int walk(const struct config *c, const struct route_want *want,
 			d = i < n_want ? -1 : 1;
 		if (d <= 0) {
 			w = &want[i++];
-			reachable = realize(c, w, conn, n_conn, &rt);
+			reachable = realize(c, w, lk, &rt);
 		}
 		dst = w ? &w->dst : &have[j].dst;
 		while (k < n_have && d >= 0 && prefix_equal(&have[k].dst, dst))
@@ -229,9 +249,10 @@ static int concat(struct oplist *l, struct route_op **ops, size_t *n_ops)
 
 int route_plan(const struct config *c, const struct route_want *want,
 	       size_t n_want, const struct route *have, size_t n_have,
-	       const struct connected *conn, size_t n_conn,
+	       const struct connected *conn, size_t n_conn, bool offline,
 	       struct route_op **ops, size_t *n_ops)
 {
+	struct links lk = { conn, conn ? n_conn : 0, offline };
 	struct oplist l[L_COUNT] = { { 0 } };
 	struct route_want *wsort = NULL;
 	struct route *hsort = NULL;
@@ -253,7 +274,7 @@ int route_plan(const struct config *c, const struct route_want *want,
 		qsort(wsort, n_want, sizeof(*wsort), cmp_want);
 		want = wsort;
 	}
-	r = walk(c, want, n_want, hsort, n_have, conn, n_conn, l);
+	r = walk(c, want, n_want, hsort, n_have, &lk, l);
 	if (!r)
 		r = concat(l, ops, n_ops);
 out:
@@ -267,8 +288,6 @@ out:
 static const char *verb(enum route_op_kind k)
 {
 	switch (k) {
-	case ROUTE_REPLACE:
-		return "replace";
 	case ROUTE_DEL:
 		return "del";
 	case ROUTE_ADD:

@@ -307,7 +307,8 @@ static void converged(struct cni_state *s, const char *conf,
 	memset(s, 0, sizeof(*s));
 	s->conf = (char *)conf;
 	s->conf_len = strlen(conf);
-	s->link_exists = s->link_is_bridge = s->link_up = true;
+	s->link_exists = s->link_is_bridge = s->link_ours = s->link_up = true;
+	strcpy(s->link_alias, CNI_LINK_ALIAS);
 	s->ifindex = 7;
 	s->addrs = addrs;
 	s->n_addrs = n;
@@ -383,7 +384,8 @@ static void test_plan_converged(void **state)
 static void test_plan_prefix_len_matters(void **state)
 {
 	/* Same gateway bytes, wrong length (/128 as a hand-added host
-	 * address would be): re-add with /64 and drop the /128. */
+	 * address would be): the /64 gateway is added; the /128 is not one
+	 * snapnet would ever add, so it is left alone. */
 	struct prefix a[] = {ifaddr("fd00:244:0:1::1", 128)};
 	struct cni_state s;
 	struct plan pl;
@@ -392,12 +394,85 @@ static void test_plan_prefix_len_matters(void **state)
 	set_cidr("fd00:244:0:1::/64");
 	converged(&s, "{}\n", a, ARRAY_SIZE(a));
 	plan_run("{}\n", &s, &pl);
-	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.n, 1);
 	assert_string_equal(pl.lines[0],
 			    "addr add fd00:244:0:1::1/64 dev snapnet0");
-	assert_string_equal(pl.lines[1],
-			    "addr del fd00:244:0:1::1/128 dev snapnet0");
 	plan_free(&pl);
+}
+
+/* A stale gateway (the node's pod CIDR changed) is deleted BEFORE the
+ * new one is added: deleting an IPv4 primary takes its secondaries
+ * with it unless promote_secondaries is set. */
+static void test_plan_stale_gateway_deleted_first(void **state)
+{
+	struct prefix a[] = {ifaddr("10.244.0.1", 16),
+			     ifaddr("fd00:244::1", 48)};
+	struct cni_state s;
+	struct plan pl;
+
+	(void)state;
+	set_cidr("10.244.1.0/24");
+	set_cidr("fd00:244:0:1::/64");
+	converged(&s, "{}\n", a, ARRAY_SIZE(a));
+	plan_run("{}\n", &s, &pl);
+	assert_int_equal(pl.n, 4);
+	assert_string_equal(pl.lines[0], "addr del 10.244.0.1/16 dev snapnet0");
+	assert_string_equal(pl.lines[1],
+			    "addr del fd00:244::1/48 dev snapnet0");
+	assert_string_equal(pl.lines[2], "addr add 10.244.1.1/24 dev snapnet0");
+	assert_string_equal(pl.lines[3],
+			    "addr add fd00:244:0:1::1/64 dev snapnet0");
+	assert_int_equal(cni_owned(&s), 4);
+	plan_free(&pl);
+}
+
+/* Addresses on our bridge that snapnet would never have added (not the
+ * first host of their prefix, or a host address) are kept, and not
+ * counted as owned. */
+static void test_plan_stray_addr_kept(void **state)
+{
+	struct prefix a[] = {ifaddr("10.244.1.1", 24),
+			     ifaddr("10.244.1.77", 24),
+			     ifaddr("192.168.7.5", 24),
+			     ifaddr("10.9.9.9", 32),
+			     ifaddr("fd00:99::5", 64)};
+	struct cni_state s;
+	struct plan pl;
+
+	(void)state;
+	set_cidr("10.244.1.0/24");
+	converged(&s, "{}\n", a, ARRAY_SIZE(a));
+	plan_run("{}\n", &s, &pl);
+	assert_int_equal(pl.n, 0);
+	assert_int_equal(cni_owned(&s), 3); /* file, bridge, 10.244.1.1 */
+	assert_null(cni_link_foreign(&s, pl.lines[0], sizeof(pl.lines[0])));
+}
+
+static void test_gateway_like(void **state)
+{
+	static const struct {
+		const char *a;
+		unsigned len;
+		bool like;
+	} cases[] = {
+		{"10.244.9.1", 24, true},   {"10.244.9.2", 24, false},
+		{"10.244.0.1", 16, true},   {"10.244.1.1", 16, false},
+		{"10.0.0.1", 30, true},     {"10.0.0.1", 31, false},
+		{"10.0.0.1", 32, false},    {"10.0.0.0", 24, false},
+		{"192.168.1.1", 8, false},  {"fd00::1", 64, true},
+		{"fd00::1", 126, true},     {"fd00::1", 127, false},
+		{"fd00::1", 128, false},    {"fd00:0:0:1::1", 48, false},
+		{"fd00:244:0:1::1", 64, true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct prefix p = ifaddr(cases[i].a, cases[i].len);
+
+		if (cni_addr_gateway_like(&p) != cases[i].like)
+			fail_msg("%s/%u: expected %d", cases[i].a,
+				 cases[i].len, cases[i].like);
+	}
 }
 
 static void test_plan_stale_addr(void **state)
@@ -413,10 +488,10 @@ static void test_plan_stale_addr(void **state)
 	converged(&s, "{}\n", a, ARRAY_SIZE(a));
 	plan_run("{}\n", &s, &pl);
 	assert_int_equal(pl.n, 2);
-	assert_string_equal(pl.lines[0], "addr add 10.244.1.1/24 dev snapnet0");
-	assert_string_equal(pl.lines[1], "addr del 10.244.9.1/24 dev snapnet0");
-	assert_int_equal(pl.ops[1].kind, CNI_OP_ADDR_DEL);
-	assert_true(prefix_equal(&pl.ops[1].addr, &a[0]));
+	assert_string_equal(pl.lines[0], "addr del 10.244.9.1/24 dev snapnet0");
+	assert_string_equal(pl.lines[1], "addr add 10.244.1.1/24 dev snapnet0");
+	assert_int_equal(pl.ops[0].kind, CNI_OP_ADDR_DEL);
+	assert_true(prefix_equal(&pl.ops[0].addr, &a[0]));
 	plan_free(&pl);
 }
 
@@ -530,6 +605,62 @@ static void test_plan_foreign_link(void **state)
 	plan_free(&pl);
 }
 
+/* A bridge of the configured name that snapnet did not create (no
+ * ifalias), carrying the host's address: nothing is planned for it -
+ * no link set up, no address added or removed - and it owns nothing. */
+static void test_plan_foreign_bridge_untagged(void **state)
+{
+	struct prefix a[] = {ifaddr("192.168.1.10", 24),
+			     ifaddr("10.244.9.1", 24)};
+	struct cni_state s;
+	struct plan pl;
+	char why[160];
+
+	(void)state;
+	set_cidr("10.244.1.0/24");
+	set_cidr("fd00:244:0:1::/64");
+	converged(&s, "{}\n", a, ARRAY_SIZE(a));
+	s.link_ours = false;
+	s.link_alias[0] = '\0';
+	s.link_up = false;
+	s.forwarding[1] = 0;
+	plan_run("{}\n", &s, &pl);
+	assert_int_equal(pl.n, 1);
+	assert_string_equal(pl.lines[0],
+			    "sysctl net.ipv6.conf.all.forwarding=1");
+	assert_int_equal(cni_owned(&s), 1); /* the file only */
+	assert_non_null(cni_link_foreign(&s, why, sizeof(why)));
+	assert_string_equal(why, "exists and is not snapnet's (a bridge with "
+				 "no ifalias \"snapnet\")");
+	plan_free(&pl);
+	/* someone else's alias: still not ours, and the report says so */
+	strcpy(s.link_alias, "docker");
+	plan_run("{}\n", &s, &pl);
+	assert_int_equal(pl.n, 1);
+	assert_non_null(cni_link_foreign(&s, why, sizeof(why)));
+	assert_non_null(strstr(why, "\"docker\""));
+	plan_free(&pl);
+	/* not a bridge at all */
+	s.link_is_bridge = false;
+	assert_non_null(cni_link_foreign(&s, why, sizeof(why)));
+	assert_string_equal(why, "exists and is not a bridge");
+	/* no link: nothing foreign */
+	memset(&s, 0, sizeof(s));
+	assert_null(cni_link_foreign(&s, why, sizeof(why)));
+}
+
+static void test_sysctl_names(void **state)
+{
+	(void)state;
+	assert_string_equal(cni_sysctl_path(AF_INET),
+			    "/proc/sys/net/ipv4/ip_forward");
+	assert_string_equal(cni_sysctl_path(AF_INET6),
+			    "/proc/sys/net/ipv6/conf/all/forwarding");
+	assert_string_equal(cni_sysctl_name(AF_INET), "net.ipv4.ip_forward");
+	assert_string_equal(cni_sysctl_name(AF_INET6),
+			    "net.ipv6.conf.all.forwarding");
+}
+
 /* ---- reconcile, offline: no syscalls, plan lines on plan_out ------ */
 
 static char *offline_plan(struct func_result *r, int *rc)
@@ -604,11 +735,16 @@ int main(void)
 	    T(test_plan_converged),
 	    T(test_plan_prefix_len_matters),
 	    T(test_plan_stale_addr),
+	    T(test_plan_stale_gateway_deleted_first),
+	    T(test_plan_stray_addr_kept),
+	    T(test_gateway_like),
 	    T(test_plan_family_dropped),
 	    T(test_plan_file_differs),
 	    T(test_plan_link_down),
 	    T(test_plan_forwarding),
 	    T(test_plan_foreign_link),
+	    T(test_plan_foreign_bridge_untagged),
+	    T(test_sysctl_names),
 	    T(test_reconcile_offline),
 	    T(test_reconcile_no_cidr),
 	};

@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netlink/addr.h>
+
 #include "config.h"
+#include "nlutil.h"
 #include "route.h"
 #include "util.h"
 
@@ -122,7 +125,7 @@ static void plan(bool offline)
 	free(t.ops);
 	t.ops = NULL;
 	assert_int_equal(route_plan(&t.cfg, t.want, t.n_want, t.have, t.n_have,
-				    offline ? NULL : t.conn, t.n_conn, &t.ops,
+				    t.conn, t.n_conn, offline, &t.ops,
 				    &t.n_ops), 0);
 }
 
@@ -154,10 +157,6 @@ static void apply_to_have(void)
 		case ROUTE_ADD:
 			assert_true(j == t.n_have);
 			t.have[t.n_have++] = op->r;
-			break;
-		case ROUTE_REPLACE:
-			assert_true(j < t.n_have);
-			t.have[j] = op->r;
 			break;
 		case ROUTE_UNREACHABLE:
 			break;
@@ -206,14 +205,17 @@ static void test_idempotent(void **state)
 	have("10.244.7.0/24", "10.0.0.7", 2, "eth0", 0); /* stale */
 	have("fd00:244:0:7::/64", "fd00:10::7", 2, "eth0", 1024);
 	plan(false);
-	assert_int_equal(t.n_ops, 6);
+	assert_int_equal(t.n_ops, 7); /* 2 dels, 1 del + add, 3 adds */
 	apply_to_have();
 	plan(false);
 	assert_int_equal(t.n_ops, 0);
 	assert_int_equal(t.n_have, 4);
 }
 
-static void test_changed_via_replace(void **state)
+/* A changed gateway or device is the delete of our old route directly
+ * followed by the add of the new one; never NLM_F_REPLACE, which could
+ * hit a foreign route with the same key. */
+static void test_changed_via_del_add(void **state)
 {
 	(void)state;
 	std_conn();
@@ -222,24 +224,33 @@ static void test_changed_via_replace(void **state)
 	have("10.244.1.0/24", "10.0.0.2", 2, "eth0", 0);
 	have("fd00:244:0:1::/64", "fd00:10::2", 2, "eth0", 1024);
 	plan(false);
-	assert_int_equal(t.n_ops, 2);
-	assert_int_equal(t.ops[0].kind, ROUTE_REPLACE);
-	assert_op(0, "route replace 10.244.1.0/24 via 10.0.0.20 dev eth0 "
+	assert_int_equal(t.n_ops, 4);
+	assert_int_equal(t.ops[0].kind, ROUTE_DEL);
+	assert_null(t.ops[0].node);
+	assert_int_equal(t.ops[1].kind, ROUTE_ADD);
+	assert_string_equal(t.ops[1].node, "b");
+	assert_op(0, "route del 10.244.1.0/24 via 10.0.0.2 dev eth0 proto 157");
+	assert_op(1, "route add 10.244.1.0/24 via 10.0.0.20 dev eth0 "
 		     "proto 157");
-	assert_op(1, "route replace fd00:244:0:1::/64 via fd00:10::20 dev "
-		     "eth0 proto 157");
+	assert_op(2, "route del fd00:244:0:1::/64 via fd00:10::2 dev eth0 "
+		     "proto 157");
+	assert_op(3, "route add fd00:244:0:1::/64 via fd00:10::20 dev eth0 "
+		     "proto 157");
+	apply_to_have();
+	plan(false);
+	assert_int_equal(t.n_ops, 0);
 }
 
-static void test_changed_dev_replace(void **state)
+static void test_changed_dev_del_add(void **state)
 {
 	(void)state;
 	std_conn();
 	want("10.244.1.0/24", "10.0.0.2", "b");
 	have("10.244.1.0/24", "10.0.0.2", 7, "old0", 0);
 	plan(false);
-	assert_int_equal(t.n_ops, 1);
-	assert_op(0, "route replace 10.244.1.0/24 via 10.0.0.2 dev eth0 "
-		     "proto 157");
+	assert_int_equal(t.n_ops, 2);
+	assert_op(0, "route del 10.244.1.0/24 via 10.0.0.2 dev old0 proto 157");
+	assert_op(1, "route add 10.244.1.0/24 via 10.0.0.2 dev eth0 proto 157");
 }
 
 static void test_stale_delete(void **state)
@@ -337,10 +348,43 @@ static void test_offline(void **state)
 	assert_op(1, "route add fd00:244:0:1::/64 via fd00:10::2 proto 157");
 }
 
+/* Online with no connected subnet at all (a namespace without any
+ * address, or every link down): that is not "offline". Every add is
+ * unreachable and reported; nothing would be sent without a device. */
+static void test_no_conn_is_not_offline(void **state)
+{
+	(void)state;
+	want("10.244.1.0/24", "10.0.0.2", "b");
+	want("fd00:244:0:1::/64", "fd00:10::2", "b");
+	have("10.244.2.0/24", "10.0.0.3", 2, "eth0", 0);
+	plan(false);
+	assert_int_equal(t.n_ops, 3);
+	assert_int_equal(t.ops[0].kind, ROUTE_DEL);
+	assert_int_equal(t.ops[1].kind, ROUTE_UNREACHABLE);
+	assert_int_equal(t.ops[2].kind, ROUTE_UNREACHABLE);
+	assert_op(1, "route add 10.244.1.0/24 via 10.0.0.2 proto 157 "
+		     "(next hop not on a connected subnet)");
+	for (size_t i = 0; i < t.n_ops; i++)
+		assert_true(t.ops[i].kind != ROUTE_ADD);
+	/* the same with a NULL list instead of an empty one */
+	free(t.ops);
+	t.ops = NULL;
+	assert_int_equal(route_plan(&t.cfg, t.want, t.n_want, NULL, 0, NULL,
+				    0, false, &t.ops, &t.n_ops), 0);
+	assert_int_equal(t.n_ops, 2);
+	assert_int_equal(t.ops[0].kind, ROUTE_UNREACHABLE);
+	assert_int_equal(t.ops[1].kind, ROUTE_UNREACHABLE);
+	/* and only the explicit flag makes it an offline plan */
+	plan(true);
+	assert_int_equal(t.ops[1].kind, ROUTE_ADD);
+	assert_int_equal(t.ops[1].r.ifindex, 0);
+}
+
 static void test_ordering(void **state)
 {
 	static const enum route_op_kind kinds[] = {
-		ROUTE_DEL, ROUTE_DEL, ROUTE_DEL, ROUTE_REPLACE, ROUTE_REPLACE,
+		ROUTE_DEL, ROUTE_DEL, ROUTE_DEL,            /* stale */
+		ROUTE_DEL, ROUTE_ADD, ROUTE_DEL, ROUTE_ADD, /* changed */
 		ROUTE_ADD, ROUTE_ADD, ROUTE_UNREACHABLE, ROUTE_UNREACHABLE,
 	};
 
@@ -366,14 +410,17 @@ static void test_ordering(void **state)
 	assert_op(1, "route del 10.244.9.0/24 via 10.0.0.9 dev eth0 proto 157");
 	assert_op(2, "route del fd00:244:0:9::/64 via fd00:10::9 dev eth0 "
 		     "proto 157");
-	assert_op(3, "route replace 10.244.3.0/24 via 10.0.0.33 dev eth0 "
+	assert_op(3, "route del 10.244.3.0/24 via 10.0.0.3 dev eth0 proto 157");
+	assert_op(4, "route add 10.244.3.0/24 via 10.0.0.33 dev eth0 "
 		     "proto 157");
-	assert_op(4, "route replace fd00:244:0:3::/64 via fd00:10::33 dev eth0 "
+	assert_op(5, "route del fd00:244:0:3::/64 via fd00:10::3 dev eth0 "
 		     "proto 157");
-	assert_op(5, "route add 10.244.5.0/24 via 10.0.0.5 dev eth0 proto 157");
-	assert_op(6, "route add fd00:244:0:5::/64 via fd00:10::5 dev eth0 "
+	assert_op(6, "route add fd00:244:0:3::/64 via fd00:10::33 dev eth0 "
 		     "proto 157");
-	assert_op(7, "route add 10.244.6.0/24 via 172.16.0.1 proto 157 "
+	assert_op(7, "route add 10.244.5.0/24 via 10.0.0.5 dev eth0 proto 157");
+	assert_op(8, "route add fd00:244:0:5::/64 via fd00:10::5 dev eth0 "
+		     "proto 157");
+	assert_op(9, "route add 10.244.6.0/24 via 172.16.0.1 proto 157 "
 		     "(next hop not on a connected subnet)");
 }
 
@@ -414,16 +461,17 @@ static void test_duplicate_have(void **state)
 		     "metric 50");
 }
 
-/* A multipath route of ours has no single gateway: replaced. */
-static void test_multipath_have_replaced(void **state)
+/* A multipath route of ours has no single gateway: deleted, re-added. */
+static void test_multipath_have_changed(void **state)
 {
 	(void)state;
 	std_conn();
 	want("10.244.1.0/24", "10.0.0.2", "b");
 	have("10.244.1.0/24", NULL, 0, "", 0);
 	plan(false);
-	assert_int_equal(t.n_ops, 1);
-	assert_int_equal(t.ops[0].kind, ROUTE_REPLACE);
+	assert_int_equal(t.n_ops, 2);
+	assert_int_equal(t.ops[0].kind, ROUTE_DEL);
+	assert_int_equal(t.ops[1].kind, ROUTE_ADD);
 }
 
 static void test_table_and_metric_format(void **state)
@@ -502,6 +550,48 @@ static void test_nothing(void **state)
 	assert_int_equal(t.n_ops, 0);
 }
 
+/* nlutil: the conversion both dumps use, and the link-local test. */
+static void test_nlutil_to_prefix(void **state)
+{
+	static const uint8_t v4[4] = { 10, 244, 1, 7 };
+	static const uint8_t ll[16] = { 0xfe, 0x80, [15] = 1 };
+	struct nl_addr *a = nl_addr_build(AF_INET, v4, sizeof(v4));
+	struct prefix p;
+	char buf[PREFIX_STRLEN];
+
+	(void)state;
+	assert_non_null(a);
+	nl_addr_set_prefixlen(a, 24);
+	assert_true(nlutil_to_prefix(a, 0, &p));
+	assert_string_equal(prefix_format(&p, buf, sizeof(buf)),
+			    "10.244.1.7/24");
+	assert_true(nlutil_to_prefix(a, AF_INET, &p));
+	assert_false(nlutil_to_prefix(a, AF_INET6, &p)); /* wrong family */
+	assert_int_equal(p.family, 0);
+	nl_addr_put(a);
+	/* no address: a default route's 0/0 of the family asked for */
+	assert_true(nlutil_to_prefix(NULL, AF_INET6, &p));
+	assert_int_equal(p.family, AF_INET6);
+	assert_int_equal(p.len, 0);
+	assert_false(nlutil_to_prefix(NULL, 0, &p));
+	a = nl_addr_build(AF_INET6, ll, sizeof(ll));
+	assert_non_null(a);
+	nl_addr_set_prefixlen(a, 64);
+	assert_true(nlutil_to_prefix(a, 0, &p));
+	assert_true(nlutil_is_link_local6(&p));
+	nl_addr_put(a);
+	p = addr("fd00:10::1");
+	assert_false(nlutil_is_link_local6(&p));
+	p = addr("febf::1"); /* still fe80::/10 */
+	assert_true(nlutil_is_link_local6(&p));
+	p = addr("fec0::1");
+	assert_false(nlutil_is_link_local6(&p));
+	assert_int_equal(nlutil_errno(-NLE_EXIST), EEXIST);
+	assert_int_equal(nlutil_errno(NLE_NODEV), ENODEV);
+	assert_int_equal(nlutil_errno(-NLE_DUMP_INTR), EAGAIN);
+	assert_int_equal(nlutil_errno(-9999), EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,24 +599,26 @@ int main(void)
 		T(test_empty_have_adds),
 		T(test_equal_no_ops),
 		T(test_idempotent),
-		T(test_changed_via_replace),
-		T(test_changed_dev_replace),
+		T(test_changed_via_del_add),
+		T(test_changed_dev_del_add),
 		T(test_stale_delete),
 		T(test_unreachable_next_hop),
 		T(test_unreachable_deletes_owned),
 		T(test_other_family_conn),
 		T(test_longest_prefix_dev),
 		T(test_offline),
+		T(test_no_conn_is_not_offline),
 		T(test_ordering),
 		T(test_metric_change),
 		T(test_duplicate_have),
-		T(test_multipath_have_replaced),
+		T(test_multipath_have_changed),
 		T(test_table_and_metric_format),
 		T(test_format_truncates_safely),
 		T(test_metric_eff),
 		T(test_cross_family_never_added),
 		T(test_duplicate_want),
 		T(test_nothing),
+		T(test_nlutil_to_prefix),
 #undef T
 	};
 
