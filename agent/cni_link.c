@@ -198,11 +198,38 @@ int cni_nl_dump(struct cni_nl *nl, const char *bridge, struct cni_state *s,
 	return addrs_dump(nl, bridge, s, err, errlen);
 }
 
-/* The second half of creating the bridge: the ownership tag. */
+/* One RTM_NEWLINK change on `link` (consumed): an alias and/or flags.
+ * `what` names the operation in the error text. */
+static int link_modify(struct cni_nl *nl, struct rtnl_link *link,
+		       const char *alias, unsigned flags, const char *what,
+		       const char *bridge, char *err, size_t errlen)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	int r;
+
+	if (!change) {
+		rtnl_link_put(link);
+		return errf(err, errlen, ENOMEM, "%s %s: out of memory", what,
+			    bridge);
+	}
+	if (alias)
+		rtnl_link_set_ifalias(change, alias);
+	if (flags)
+		rtnl_link_set_flags(change, flags);
+	r = rtnl_link_change(nl->sk, link, change, 0);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	if (r < 0)
+		return nlutil_fail(err, errlen, r, "%s %s", what, bridge);
+	return 0;
+}
+
+/* The second half of creating the bridge: the ownership tag. The kernel
+ * ignores IFLA_IFALIAS in the request that creates a link. */
 static int tag(struct cni_nl *nl, const char *bridge, char *err,
 	       size_t errlen)
 {
-	struct rtnl_link *link, *change;
+	struct rtnl_link *link;
 	int r = link_get(nl, bridge, &link, err, errlen);
 
 	if (r < 0)
@@ -210,20 +237,8 @@ static int tag(struct cni_nl *nl, const char *bridge, char *err,
 	if (!link)
 		return errf(err, errlen, ENODEV, "link add %s: gone before "
 			    "it could be tagged", bridge);
-	change = rtnl_link_alloc();
-	if (!change) {
-		rtnl_link_put(link);
-		return errf(err, errlen, ENOMEM, "link add %s: out of memory",
-			    bridge);
-	}
-	rtnl_link_set_ifalias(change, CNI_LINK_ALIAS);
-	r = rtnl_link_change(nl->sk, link, change, 0);
-	rtnl_link_put(change);
-	rtnl_link_put(link);
-	if (r < 0)
-		return nlutil_fail(err, errlen, r, "link set %s alias %s",
-				   bridge, CNI_LINK_ALIAS);
-	return 0;
+	return link_modify(nl, link, CNI_LINK_ALIAS, 0, "link set alias",
+			   bridge, err, errlen);
 }
 
 static int del_link(struct cni_nl *nl, struct rtnl_link *link,
@@ -280,24 +295,13 @@ int cni_nl_link_add(struct cni_nl *nl, const char *bridge, unsigned mtu,
 int cni_nl_link_up(struct cni_nl *nl, const char *bridge, char *err,
 		   size_t errlen)
 {
-	struct rtnl_link *link, *change;
+	struct rtnl_link *link;
 	int r = owned_get(nl, bridge, "link set up", &link, err, errlen);
 
 	if (r < 0)
 		return r;
-	change = rtnl_link_alloc();
-	if (!change) {
-		rtnl_link_put(link);
-		return errf(err, errlen, ENOMEM, "link set %s up: no memory",
-			    bridge);
-	}
-	rtnl_link_set_flags(change, IFF_UP);
-	r = rtnl_link_change(nl->sk, link, change, 0);
-	rtnl_link_put(change);
-	rtnl_link_put(link);
-	if (r < 0)
-		return nlutil_fail(err, errlen, r, "link set %s up", bridge);
-	return 0;
+	return link_modify(nl, link, NULL, IFF_UP, "link set up", bridge, err,
+			   errlen);
 }
 
 static struct rtnl_addr *addr_build(int ifindex, const struct prefix *a)
