@@ -95,6 +95,14 @@ debounce() { # VARIANT
 	signals dual
 }
 
+@test "v4: a burst of 20 renames is debounced into at most 3 passes" {
+	debounce v4
+}
+
+@test "v6: a burst of 20 renames is debounced into at most 3 passes" {
+	debounce v6
+}
+
 @test "dual: a burst of 20 renames is debounced into at most 3 passes" {
 	debounce dual
 }
