@@ -298,6 +298,21 @@ static int pod_cidrs(struct snap_build *b, size_t item,
 	return 0;
 }
 
+/* status.addresses[i].KEY: a string that must be there. */
+static int address_member(struct snap_build *b, size_t item, const char *name,
+			  struct json_object *ent, size_t i, const char *key,
+			  struct json_object **out)
+{
+	char field[64];
+	int r;
+
+	snprintf(field, sizeof(field), "status.addresses[%zu].%s", i, key);
+	r = member(b, item, name, ent, key, json_type_string, field, out);
+	if (r == 0)
+		return snapshot_node_err(b, item, name, field, "missing");
+	return r < 0 ? r : 0;
+}
+
 static int one_address(struct snap_build *b, size_t item, struct node *n,
 		       struct json_object *ent, size_t i)
 {
@@ -313,20 +328,13 @@ static int one_address(struct snap_build *b, size_t item, struct node *n,
 		return snapshot_node_err(b, item, n->name, field,
 					 "expected object, got %s",
 					 ent ? type_name(ent) : "null");
-	snprintf(field, sizeof(field), "status.addresses[%zu].type", i);
-	r = member(b, item, n->name, ent, "type", json_type_string, field,
-		   &type);
-	if (r == 0)
-		return snapshot_node_err(b, item, n->name, field, "missing");
+	r = address_member(b, item, n->name, ent, i, "type", &type);
+	if (r < 0)
+		return r;
+	r = address_member(b, item, n->name, ent, i, "address", &addr);
 	if (r < 0)
 		return r;
 	snprintf(field, sizeof(field), "status.addresses[%zu].address", i);
-	r = member(b, item, n->name, ent, "address", json_type_string, field,
-		   &addr);
-	if (r == 0)
-		return snapshot_node_err(b, item, n->name, field, "missing");
-	if (r < 0)
-		return r;
 	if (strcmp(json_object_get_string(type), "InternalIP"))
 		return 0;
 	s = json_object_get_string(addr);
