@@ -7,7 +7,7 @@
 #   make bench      scale-S benchmark (not a test)
 
 PKGS      := inih json-c libnl-3.0 libnl-route-3.0 libmnl libipset libxxhash
-DEB_PKGS  := gcc make pkg-config libinih-dev libjson-c-dev libnl-3-dev \
+DEB_PKGS  := gcc libc6-dev make pkg-config libinih-dev libjson-c-dev libnl-3-dev \
 	     libnl-route-3-dev libmnl-dev libipset-dev libxxhash-dev \
 	     libcmocka-dev bats containernetworking-plugins \
 	     python3 python3-jsonschema iproute2 iptables ipset \

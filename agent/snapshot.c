@@ -650,7 +650,7 @@ static int open_checked(const char *path, const struct snap_limits *lim,
 		close(fd);
 		return errf(err, errlen, EFBIG,
 			    "%s: file is %lld bytes, more "
-			    "than the limit of %zu (max_bytes)",
+			    "than the limit of %zu ([agent] max_snapshot_bytes)",
 			    path, (long long)st->st_size, lim->max_bytes);
 	}
 	return fd;

@@ -7,7 +7,9 @@
  *   - no two nodes share or overlap a pod CIDR (each becomes a route);
  *   - no pod CIDR contains a node's InternalIP, its own or a peer's: the
  *     route to that pod CIDR would capture the underlay address the
- *     routes themselves go through.
+ *     routes themselves go through;
+ *   - no two nodes share an InternalIP: the routes to one node's pods
+ *     would go to the other node.
  * Each check is a sort plus a linear or logarithmic walk, so 50,000 nodes
  * cost milliseconds. The first violation found is reported against the
  * later item (or, for an InternalIP, against the pod CIDR's item) and
@@ -158,6 +160,37 @@ static int check_cidrs(struct snap_build *b)
 	return r;
 }
 
+/* Equal addresses sort next to each other; the later item is blamed. */
+static int check_unique_ips(struct snap_build *b)
+{
+	struct cidr_ref *refs = calloc(b->n * FAM_COUNT, sizeof(*refs));
+	char ia[PREFIX_STRLEN];
+	size_t m = 0;
+	int r = 0;
+
+	if (!refs)
+		return errf(b->err, b->errlen, ENOMEM, "%s: %s", b->name,
+			    strerror(ENOMEM));
+	for (size_t i = 0; i < b->n; i++)
+		for (int f = 0; f < FAM_COUNT; f++)
+			if (prefix_present(&b->ent[i].node.internal_ip[f]))
+				refs[m++] = (struct cidr_ref){
+				    b->ent[i].node.internal_ip[f], &b->ent[i]};
+	qsort(refs, m, sizeof(*refs), cidr_ref_cmp);
+	for (size_t i = 1; i < m && !r; i++) {
+		if (!prefix_equal(&refs[i - 1].p, &refs[i].p))
+			continue;
+		r = snapshot_node_err(
+		    b, refs[i].e->item, refs[i].e->node.name,
+		    "status.addresses", "InternalIP %s is also the InternalIP "
+		    "of Node/%s (items[%zu])",
+		    addr_format(&refs[i].p, ia, sizeof(ia)),
+		    refs[i - 1].e->node.name, refs[i - 1].e->item);
+	}
+	free(refs);
+	return r;
+}
+
 int snapshot_nodes_check(struct snap_build *b)
 {
 	if (b->n == 0)
@@ -177,5 +210,5 @@ int snapshot_nodes_check(struct snap_build *b)
 		    b, late->item, late->node.name, "metadata.name",
 		    "duplicate node name (also items[%zu])", early->item);
 	}
-	return check_cidrs(b);
+	return check_cidrs(b) ?: check_unique_ips(b);
 }

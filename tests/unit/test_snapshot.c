@@ -500,7 +500,7 @@ static void test_load_file(void **state)
 	assert_null(s2);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "more than the limit of"));
-	assert_non_null(strstr(err, "(max_bytes)"));
+	assert_non_null(strstr(err, "([agent] max_snapshot_bytes)"));
 	unlink(path);
 	/* a missing file names the path */
 	r = snapshot_load(path, NULL, s1, &s2, err, sizeof(err));

@@ -284,10 +284,29 @@ static void test_node_bounds(void **state)
 	free(doc);
 }
 
+/* Two nodes with one InternalIP: routes to one node's pods would reach
+ * the other. Per family; the same address twice on one node is fine. */
+static void test_internal_ip_unique(void **state)
+{
+	(void)state;
+	reject(LIST(NODE("a", ADDRS(IIP("10.0.0.1"))),
+		    NODE("b", ADDRS(IIP("10.0.0.1")))),
+	       NAME ": items[1] Node/b: status.addresses: InternalIP 10.0.0.1 "
+		    "is also the InternalIP of Node/a (items[0])");
+	reject(LIST(NODE("b", ADDRS(IIP("fd00:10::1"), IIP("10.0.0.2"))),
+		    NODE("a", ADDRS(IIP("10.0.0.1"), IIP("fd00:10:0::1")))),
+	       "items[1] Node/a: status.addresses: InternalIP fd00:10::1 is "
+	       "also the InternalIP of Node/b (items[0])");
+	snapshot_free(parse(LIST(NODE("a", ADDRS(IIP("10.0.0.1"),
+						 IIP("10.0.0.1"))),
+				 NODE("b", ADDRS(IIP("10.0.0.2"))))));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pod_cidr_lengths),
+	    cmocka_unit_test(test_internal_ip_unique),
+		cmocka_unit_test(test_pod_cidr_lengths),
 	    cmocka_unit_test(test_reserved_ranges),
 	    cmocka_unit_test(test_internal_ip_in_pod_cidr),
 	    cmocka_unit_test(test_internal_ip_many_nodes),
