@@ -207,8 +207,10 @@ static bool foreign_why(const struct cni_state *s, char *why, size_t len)
 /* A link of our name that is not our bridge; addresses on our bridge
  * that the plan keeps because they are not gateway-like (an operator's,
  * or one the bridge plugin would trip over: it refuses pods while the
- * bridge holds an IPv4 address other than the gateway). */
-static void report_foreign(struct pass *p, struct func_result *r,
+ * bridge holds an IPv4 address other than the gateway). True for a
+ * foreign link: pods cannot be wired here, so the function has failed
+ * even though the rest of its plan still runs. */
+static bool report_foreign(struct pass *p, struct func_result *r,
 			   const struct cni_state *s)
 {
 	const char *br = p->cfg->cni.bridge;
@@ -217,7 +219,8 @@ static void report_foreign(struct pass *p, struct func_result *r,
 	if (foreign_why(s, why, sizeof(why))) {
 		snprintf(line, sizeof(line), "link %s", br);
 		pass_report(p, r, line, why);
-		return;
+		snprintf(r->error, sizeof(r->error), "%s: %s", line, why);
+		return true;
 	}
 	for (size_t i = 0; i < s->n_addrs; i++) {
 		if (cni_addr_gateway_like(&s->addrs[i]))
@@ -227,6 +230,7 @@ static void report_foreign(struct pass *p, struct func_result *r,
 		pass_report(p, r, line, "not a gateway snapnet would add; "
 			    "left alone");
 	}
+	return false;
 }
 
 int cni_reconcile(struct pass *p, struct func_result *r)
@@ -237,6 +241,7 @@ int cni_reconcile(struct pass *p, struct func_result *r)
 	size_t n_ops = 0;
 	char *conf = NULL, err[ERRLEN] = "";
 	unsigned failed = 0;
+	bool foreign = false;
 	int e;
 
 	if (!p->cfg->cni.enabled)
@@ -255,7 +260,7 @@ int cni_reconcile(struct pass *p, struct func_result *r)
 		}
 	}
 	r->owned = cni_owned(&have);
-	report_foreign(p, r, &have);
+	foreign = report_foreign(p, r, &have);
 	e = cni_plan(p->cfg, p->want, conf, &have, &ops, &n_ops);
 	if (e) {
 		pass_op_failed(p, r, "cni plan", strerror(-e));
@@ -268,7 +273,9 @@ out:
 	cni_state_free(&have);
 	cni_nl_close(nl);
 	free(conf);
-	return failed ? -EIO : 0;
+	if (failed)
+		return -EIO;
+	return foreign ? -EEXIST : 0;
 }
 
 static void cleanup_step(struct func_result *r, const char *line, int e,
