@@ -3,13 +3,16 @@
  *
  * inih calls one handler per key. Debian builds inih without line numbers
  * in the handler, so we feed it through our own line reader and count
- * lines ourselves: every error names FILE:LINE. Unknown sections, unknown
- * keys and bad values are errors: a typo must never silently fall back to
- * a default that touches the kernel differently.
+ * lines ourselves: every error names FILE:LINE. Unknown sections (even
+ * empty ones), unknown keys, keys given twice and bad values are errors: a
+ * typo must never silently fall back to a default that touches the kernel
+ * differently. inih never shows section headers to the handler, so the
+ * line reader recognises them itself, mirroring inih's rules (scan_line()).
  */
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -21,16 +24,6 @@
 
 #include "log.h"
 #include "util.h"
-
-struct parse_ctx {
-	struct config *c;
-	FILE *f;
-	unsigned line;
-	char *err;
-	size_t errlen;
-	int rc;
-	unsigned err_line; /* line of the handler's error */
-};
 
 void config_defaults(struct config *c)
 {
@@ -121,7 +114,11 @@ static int set_str(char *dst, size_t len, const char *v)
 
 /* Keys are described by a table so the handler, the defaults in
  * examples/agent.ini and the README can be checked against one list. */
-enum key_type { K_STR, K_BOOL, K_UINT, K_SIZE, K_SHARE, K_LEVEL, K_IFNAME };
+enum key_type {
+	K_STR, K_BOOL, K_UINT, K_SIZE, K_SHARE, K_LEVEL, K_IFNAME,
+	K_MTU,      /* K_UINT that also admits 0, "leave it to the plugin" */
+	K_FILENAME, /* K_STR naming a file in a directory key: no '/' */
+};
 
 struct key {
 	const char *section, *name;
@@ -152,11 +149,12 @@ static const struct key keys[] = {
 	    "error, warning, info or debug"),
 	KEY("cni", "enabled", K_BOOL, cni.enabled, 0, 0, "yes or no"),
 	KEY("cni", "conf_dir", K_STR, cni.conf_dir, 0, 0, "a path"),
-	KEY("cni", "conf_file", K_STR, cni.conf_file, 0, 0, "a file name"),
+	KEY("cni", "conf_file", K_FILENAME, cni.conf_file, 0, 0,
+	    "a file name, not a path"),
 	KEY("cni", "network_name", K_STR, cni.network_name, 0, 0, "a name"),
 	KEY("cni", "bridge", K_IFNAME, cni.bridge, 0, 0,
 	    "an interface name of 1..15 characters"),
-	KEY("cni", "mtu", K_UINT, cni.mtu, 0, 65535, "0 or 68..65535"),
+	KEY("cni", "mtu", K_MTU, cni.mtu, 68, 65535, "0 or 68..65535"),
 	KEY("cni", "hairpin", K_BOOL, cni.hairpin, 0, 0, "yes or no"),
 	KEY("cni", "ip_forward", K_BOOL, cni.ip_forward, 0, 0, "yes or no"),
 	KEY("routes", "enabled", K_BOOL, routes.enabled, 0, 0, "yes or no"),
@@ -168,11 +166,25 @@ static const struct key keys[] = {
 	    "0..4294967295"),
 };
 
+struct parse_ctx {
+	struct config *c;
+	FILE *f;
+	unsigned line;
+	char *err;
+	size_t errlen;
+	int rc;
+	unsigned err_line; /* line of the first error we found */
+	bool after_key;    /* a key since the last header: inih's prev_name */
+	unsigned first[ARRAY_SIZE(keys)]; /* line each key was set on */
+};
+
 static int set_uint(const struct key *k, void *field, const char *v)
 {
 	unsigned long long n;
 
-	if (parse_uint(v, k->lo, k->hi, &n) < 0)
+	if (parse_uint(v, 0, k->hi, &n) < 0)
+		return -EINVAL;
+	if (n < k->lo && !(k->type == K_MTU && n == 0))
 		return -EINVAL;
 	if (k->size == sizeof(unsigned))
 		*(unsigned *)field = (unsigned)n;
@@ -193,10 +205,15 @@ static int set_value(const struct key *k, struct config *c, const char *v)
 		    strpbrk(v, " \t"))
 			return -EINVAL;
 		return set_str(field, k->size, v);
+	case K_FILENAME:
+		if (strchr(v, '/') || !strcmp(v, ".") || !strcmp(v, ".."))
+			return -EINVAL;
+		return set_str(field, k->size, v);
 	case K_BOOL:
 		return parse_bool(v, field);
 	case K_UINT:
 	case K_SIZE:
+	case K_MTU:
 		return set_uint(k, field, v);
 	case K_SHARE:
 		return parse_share(v, field);
@@ -206,50 +223,94 @@ static int set_value(const struct key *k, struct config *c, const char *v)
 	return -EINVAL;
 }
 
-static bool section_known(const char *section)
+static const struct key *find_key(const char *section, const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (!strcmp(keys[i].section, section))
-			return true;
-	return false;
+		if (!strcmp(keys[i].section, section) &&
+		    !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
 }
 
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct parse_ctx *p = user;
+	const struct key *k;
+	unsigned *first;
 
+	p->after_key = true;
 	if (p->rc)
 		return 0;
-	p->err_line = p->line;
-	if (!*section) {
+	/* scan_line() has refused unknown sections: this one is known. */
+	if (!*section)
 		p->rc = errf(p->err, p->errlen, EINVAL,
 			     "%s:%u: key \"%s\" outside any [section]",
 			     p->c->path, p->line, name);
-		return 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		const struct key *k = &keys[i];
-
-		if (strcmp(k->section, section) || strcmp(k->name, name))
-			continue;
-		if (set_value(k, p->c, value) == 0)
-			return 1;
+	else if (!(k = find_key(section, name)))
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: unknown key \"%s\" in [%s]", p->c->path,
+			     p->line, name, section);
+	else if (*(first = &p->first[k - keys]))
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: [%s] %s given twice (first at line %u)",
+			     p->c->path, p->line, section, name, *first);
+	else if (set_value(k, p->c, value) < 0)
 		p->rc = errf(p->err, p->errlen, EINVAL,
 			     "%s:%u: [%s] %s = \"%s\": expected %s",
 			     p->c->path, p->line, section, name, value,
 			     k->hint);
-		return 0;
-	}
-	if (!section_known(section))
-		p->rc = errf(p->err, p->errlen, EINVAL,
-			     "%s:%u: unknown section [%s]", p->c->path,
-			     p->line, section);
 	else
+		*first = p->line;
+	if (p->rc)
+		p->err_line = p->line;
+	return !p->rc;
+}
+
+static bool section_known(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strlen(keys[i].section) == len &&
+		    !strncmp(keys[i].section, name, len))
+			return true;
+	return false;
+}
+
+/*
+ * What inih is about to make of line s, by inih's own rules: comments and
+ * blank lines first; then an indented line after a key is a continuation
+ * of that key's value, handed to us as the same key again, which we refuse
+ * (it would read as a key given twice, or glue "mtu = 1" into a value);
+ * then "[name]" up to the first ']' is a header. inih never shows headers
+ * to the handler, so an unknown section without keys is caught only here.
+ */
+static void scan_line(struct parse_ctx *p, const char *s)
+{
+	const char *t = s, *end;
+
+	if (p->rc)
+		return;
+	if (p->line == 1 && !strncmp(t, "\xef\xbb\xbf", 3))
+		t += 3; /* a BOM; inih too counts it as indentation */
+	while (isspace((unsigned char)*t))
+		t++;
+	if (!*t || *t == ';' || *t == '#')
+		return;
+	if (t > s && p->after_key)
 		p->rc = errf(p->err, p->errlen, EINVAL,
-			     "%s:%u: unknown key \"%s\" in [%s]", p->c->path,
-			     p->line, name, section);
-	return 0;
+			     "%s:%u: indented line would continue the value "
+			     "above; do not indent keys", p->c->path,
+			     p->line);
+	else if (*t == '[' && (end = strchr(t + 1, ']'))) {
+		p->after_key = false;
+		if (!section_known(t + 1, end - t - 1))
+			p->rc = errf(p->err, p->errlen, EINVAL,
+				     "%s:%u: unknown section [%.*s]",
+				     p->c->path, p->line,
+				     (int)(end - t - 1), t + 1);
+	}
+	if (p->rc)
+		p->err_line = p->line;
 }
 
 /* inih's line reader: counts lines so the handler can name them, and
@@ -274,23 +335,18 @@ static char *reader(char *str, int num, void *stream)
 		}
 		return NULL;
 	}
+	scan_line(p, s);
 	return s;
 }
 
+/* Value checks live in the key table so they name the line; this one is
+ * about the default, which has no line. */
 static int check_semantics(const struct config *c, char *err, size_t len)
 {
-	if (c->cni.mtu && c->cni.mtu < 68)
-		return errf(err, len, EINVAL,
-			    "%s: [cni] mtu = %u: expected 0 or 68..65535",
-			    c->path, c->cni.mtu);
 	if (!c->agent.node_name[0])
 		return errf(err, len, EINVAL,
 			    "%s: [agent] node_name is empty and the hostname "
 			    "is unknown", c->path);
-	if (strchr(c->cni.conf_file, '/'))
-		return errf(err, len, EINVAL,
-			    "%s: [cni] conf_file must be a file name, not a "
-			    "path", c->path);
 	return 0;
 }
 

@@ -114,7 +114,7 @@ static void test_errors(void **state)
 	(void)state;
 	expect_error("[agent]\nnode_name = a\nbogus = 1\n",
 		     ":3: unknown key \"bogus\" in [agent]");
-	expect_error("; c\n[nope]\nx = 1\n", ":3: unknown section [nope]");
+	expect_error("; c\n[nope]\nx = 1\n", ":2: unknown section [nope]");
 	expect_error("[cni]\n\nhairpin = maybe\n", ":3: [cni] hairpin");
 	expect_error("[routes]\nprotocol = 2\n", ":2: [routes] protocol");
 	expect_error("[routes]\nprotocol = 256\n", ":2:");
@@ -123,8 +123,6 @@ static void test_errors(void **state)
 	expect_error("[agent]\nmax_delete_share = 1.5\n", ":2:");
 	expect_error("[agent]\nlog_level = loud\n", ":2:");
 	expect_error("[cni]\nbridge = a-very-long-bridge-name\n", ":2:");
-	expect_error("[cni]\nmtu = 40\n", "mtu");
-	expect_error("[cni]\nconf_file = a/b\n", "conf_file");
 	expect_error("[agent]\nsnapshot =\n", ":2:");
 	expect_error("[agent\nx=1\n", ":1: syntax error");
 	expect_error("[agent]\nnode_name = a\nsnapshot = /"
@@ -133,6 +131,127 @@ static void test_errors(void **state)
 		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		     "\nstate_dir = /x\n", ":3: line longer than");
+}
+
+/* The whole message, so the line number and its wording are both pinned. */
+static void expect_msg(const char *text, const char *msg)
+{
+	struct config c;
+	char err[ERRLEN] = "", want[ERRLEN];
+	const char *path = write_ini(text);
+
+	assert_true(config_load(path, &c, err, ERRLEN) < 0);
+	unlink(path);
+	snprintf(want, sizeof(want), "%s%s", path, msg);
+	assert_string_equal(err, want);
+}
+
+static void test_value_errors_name_line(void **state)
+{
+	(void)state;
+	expect_msg("[cni]\n; low\nmtu = 10\n",
+		   ":3: [cni] mtu = \"10\": expected 0 or 68..65535");
+	expect_msg("[cni]\nmtu = 67\n",
+		   ":2: [cni] mtu = \"67\": expected 0 or 68..65535");
+	expect_msg("[cni]\nmtu = 65536\n",
+		   ":2: [cni] mtu = \"65536\": expected 0 or 68..65535");
+	expect_msg("[agent]\nnode_name = a\n[cni]\nconf_file = a/b\n",
+		   ":4: [cni] conf_file = \"a/b\": expected a file name, "
+		   "not a path");
+	expect_msg("[cni]\nconf_file = ..\n",
+		   ":2: [cni] conf_file = \"..\": expected a file name, "
+		   "not a path");
+	expect_msg("[cni]\nconf_file =\n",
+		   ":2: [cni] conf_file = \"\": expected a file name, "
+		   "not a path");
+}
+
+static void test_mtu_bounds_accepted(void **state)
+{
+	struct config c;
+	char err[ERRLEN] = "";
+
+	(void)state;
+	assert_int_equal(load("[cni]\nmtu = 0\n", &c, err), 0);
+	assert_int_equal(c.cni.mtu, 0);
+	assert_int_equal(load("[cni]\nmtu = 68\n", &c, err), 0);
+	assert_int_equal(c.cni.mtu, 68);
+	assert_int_equal(load("[cni]\nmtu = 65535\n", &c, err), 0);
+	assert_int_equal(c.cni.mtu, 65535);
+	assert_int_equal(load("[cni]\nconf_file = 20-x.conflist\n", &c, err),
+			 0);
+	assert_string_equal(c.cni.conf_file, "20-x.conflist");
+}
+
+/* inih calls the handler only for keys: an empty section must still fail. */
+static void test_unknown_empty_section(void **state)
+{
+	(void)state;
+	expect_msg("[agent]\nnode_name = a\n[foo]\n",
+		   ":3: unknown section [foo]");
+	expect_msg("; c\n[peer \"x\"]\n", ":2: unknown section [peer \"x\"]");
+	expect_msg("[foo]\n[cni]\nbridge = b\n", ":1: unknown section [foo]");
+	expect_msg("[cni]\n\n  [router]  ; later\n",
+		   ":3: unknown section [router]");
+	expect_msg("[proxy]\n", ":1: unknown section [proxy]");
+	expect_msg("[routes]\n[firewall]\n", ":2: unknown section [firewall]");
+	expect_msg("[ cni ]\n", ":1: unknown section [ cni ]");
+	expect_msg("\xef\xbb\xbf[foo]\n", ":1: unknown section [foo]");
+	/* whichever error comes first wins, syntax or section */
+	expect_msg("[agent\n[foo]\n", ":1: syntax error");
+	expect_msg("[foo]\n[agent\n", ":1: unknown section [foo]");
+}
+
+static void test_headers_and_comments_accepted(void **state)
+{
+	struct config c;
+	char err[ERRLEN] = "";
+
+	(void)state;
+	assert_int_equal(load("\xef\xbb\xbf[agent]\nnode_name = n1\n"
+			      "; [foo]\n# [bar]\n[cni] ; pods\n"
+			      "  [routes]\ntable = 7\n", &c, err), 0);
+	assert_string_equal(c.agent.node_name, "n1");
+	assert_int_equal(c.routes.table, 7);
+}
+
+static void test_key_given_twice(void **state)
+{
+	(void)state;
+	expect_msg("[cni]\nbridge = a\n\nbridge = b\n",
+		   ":4: [cni] bridge given twice (first at line 2)");
+	expect_msg("[cni]\nbridge = a\n[routes]\ntable = 5\n[cni]\n"
+		   "bridge = b\n",
+		   ":6: [cni] bridge given twice (first at line 2)");
+	/* the duplicate is the error even when its value is also bad */
+	expect_msg("[agent]\nnode_name = a\nnode_name =\n",
+		   ":3: [agent] node_name given twice (first at line 2)");
+}
+
+/* A section may reopen; the same name in two sections is two keys. */
+static void test_section_reopened(void **state)
+{
+	struct config c;
+	char err[ERRLEN] = "";
+
+	(void)state;
+	assert_int_equal(load("[cni]\nenabled = no\n[routes]\nenabled = no\n"
+			      "[cni]\nbridge = b1\n", &c, err), 0);
+	assert_false(c.cni.enabled);
+	assert_false(c.routes.enabled);
+	assert_string_equal(c.cni.bridge, "b1");
+}
+
+/* inih would hand an indented line back as the previous key again. */
+static void test_continuation_refused(void **state)
+{
+	(void)state;
+	expect_msg("[cni]\nbridge = a\n  b\n",
+		   ":3: indented line would continue the value above; do "
+		   "not indent keys");
+	expect_msg("[cni]\n  bridge = a\n  mtu = 1450\n",
+		   ":3: indented line would continue the value above; do "
+		   "not indent keys");
 }
 
 static void test_missing_file(void **state)
@@ -153,6 +272,13 @@ int main(void)
 		cmocka_unit_test(test_example_is_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_value_errors_name_line),
+		cmocka_unit_test(test_mtu_bounds_accepted),
+		cmocka_unit_test(test_unknown_empty_section),
+		cmocka_unit_test(test_headers_and_comments_accepted),
+		cmocka_unit_test(test_key_given_twice),
+		cmocka_unit_test(test_section_reopened),
+		cmocka_unit_test(test_continuation_refused),
 		cmocka_unit_test(test_missing_file),
 	};
 
