@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "owner.h"
 
 struct loop {
 	struct agent *a;
@@ -158,6 +159,27 @@ static void on_inotify(struct loop *l)
 		timer_arm(l->debounce, deb, false);
 }
 
+/* Settings the daemon cannot take over while it runs: the ones that mark
+ * what it owns, and the state_dir it holds locked. */
+static bool ownership_changed(const struct config *was,
+			      const struct config *now, char *buf, size_t len)
+{
+	struct owner a, b;
+
+	owner_from_config(was, &a);
+	owner_from_config(now, &b);
+	if (owner_differs(&a, &b, buf, len))
+		return true;
+	if (strcmp(was->agent.state_dir, now->agent.state_dir)) {
+		/* a cut-off path in a log line is fine */
+		if (snprintf(buf, len, "[agent] state_dir %s -> %s",
+			     was->agent.state_dir, now->agent.state_dir) < 0)
+			buf[0] = '\0';
+		return true;
+	}
+	return false;
+}
+
 static void reload(struct loop *l)
 {
 	struct config c;
@@ -166,6 +188,13 @@ static void reload(struct loop *l)
 
 	if (config_load(l->a->cfg.path, &c, err, sizeof(err)) < 0) {
 		log_err("reload refused, keeping the running config: %s", err);
+		return;
+	}
+	if (ownership_changed(&l->a->cfg, &c, err, sizeof(err))) {
+		log_err("reload refused, keeping the running config: %s "
+			"changed; what the old setting made would be orphaned "
+			"(stop the daemon, run `snapnet cleanup` with the old "
+			"config, then start it with the new one)", err);
 		return;
 	}
 	l->a->cfg = c;

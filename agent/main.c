@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "reconcile.h"
+#include "owner.h"
 #include "snapshot.h"
 
 #ifndef SNAPNET_VERSION
@@ -93,6 +94,44 @@ static int load_agent(struct agent *a, const struct opts *o, bool need_conf)
 	return 0;
 }
 
+/* One process per state_dir. The fd stays open (the lock held) until the
+ * process exits. */
+static int take_state_dir(const struct agent *a)
+{
+	pid_t holder = 0;
+	int fd = owner_lock(a->cfg.agent.state_dir, &holder);
+
+	if (fd == -EAGAIN)
+		fprintf(stderr,
+			"snapnet: %s is in use by snapnet pid %ld (a daemon?); "
+			"stop it first, or send it SIGUSR1 for a pass\n",
+			a->cfg.agent.state_dir, (long)holder);
+	else if (fd < 0)
+		fprintf(stderr, "snapnet: %s/lock: %s\n",
+			a->cfg.agent.state_dir, strerror(-fd));
+	return fd < 0 ? -1 : 0;
+}
+
+/* Refuses to work under ownership settings other than those of the last
+ * run: what the old ones made would be orphaned. */
+static int check_owner(const struct agent *a)
+{
+	struct owner was, now;
+	char diff[PATH_MAX * 2 + 32];
+
+	if (status_read_owner(&a->cfg, &was) < 0)
+		return 0;
+	owner_from_config(&a->cfg, &now);
+	if (!owner_differs(&was, &now, diff, sizeof(diff)))
+		return 0;
+	fprintf(stderr,
+		"snapnet: %s: ownership settings changed since the last run "
+		"(%s): what the old settings made would be orphaned; run "
+		"`snapnet cleanup -c %s` first (it removes both)\n",
+		a->cfg.path, diff, a->cfg.path);
+	return -1;
+}
+
 static int cmd_plan(const struct opts *o)
 {
 	struct agent a;
@@ -112,7 +151,8 @@ static int cmd_apply(const struct opts *o)
 	struct agent a;
 	int rc;
 
-	if (load_agent(&a, o, true) < 0)
+	if (load_agent(&a, o, true) < 0 || take_state_dir(&a) < 0 ||
+	    check_owner(&a) < 0)
 		return 1;
 	rc = reconcile_pass(&a, PASS_APPLY, NULL, "apply");
 	if (status_write(&a, err, sizeof(err)) < 0)
@@ -136,7 +176,8 @@ static int cmd_run(const struct opts *o)
 	struct agent a;
 	int rc;
 
-	if (load_agent(&a, o, true) < 0)
+	if (load_agent(&a, o, true) < 0 || take_state_dir(&a) < 0 ||
+	    check_owner(&a) < 0)
 		return 1;
 	rc = loop_run(&a);
 	agent_fini(&a);
@@ -192,7 +233,7 @@ static int cmd_simple(const char *cmd, const struct opts *o)
 	if (load_agent(&a, o, true) < 0)
 		return 1;
 	if (!strcmp(cmd, "cleanup"))
-		rc = reconcile_cleanup(&a);
+		rc = take_state_dir(&a) < 0 ? 1 : reconcile_cleanup(&a);
 	else
 		rc = status_print(&a.cfg, stdout);
 	agent_fini(&a);

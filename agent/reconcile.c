@@ -17,6 +17,7 @@
 #include "cni.h"
 #include "desired.h"
 #include "log.h"
+#include "owner.h"
 #include "route.h"
 
 typedef int (*func_reconcile)(struct pass *, struct func_result *);
@@ -195,18 +196,42 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 	return finish(a, mode, 0, t0);
 }
 
-int reconcile_cleanup(struct agent *a)
+static int cleanup_with(const struct config *c, struct agent *a)
 {
 	int rc = 0;
 
-	reset_results(a);
-	if (route_cleanup(&a->cfg, &a->st.func[FUNC_ROUTES]) < 0) {
+	if (route_cleanup(c, &a->st.func[FUNC_ROUTES]) < 0) {
 		log_err("routes: cleanup: %s", a->st.func[FUNC_ROUTES].error);
 		rc = 1;
 	}
-	if (cni_cleanup(&a->cfg, &a->st.func[FUNC_CNI]) < 0) {
+	if (cni_cleanup(c, &a->st.func[FUNC_CNI]) < 0) {
 		log_err("cni: cleanup: %s", a->st.func[FUNC_CNI].error);
 		rc = 1;
 	}
+	return rc;
+}
+
+/* Removes what the current settings own and, when the status file
+ * records other settings from an earlier run, what those own too; then
+ * forgets the record, so a new run may use new settings. */
+int reconcile_cleanup(struct agent *a)
+{
+	struct owner was, now;
+	struct config old;
+	char diff[PATH_MAX * 2 + 32];
+	int rc;
+
+	reset_results(a);
+	rc = cleanup_with(&a->cfg, a);
+	owner_from_config(&a->cfg, &now);
+	if (status_read_owner(&a->cfg, &was) == 0 &&
+	    owner_differs(&was, &now, diff, sizeof(diff))) {
+		log_info("cleanup: also removing what the recorded settings "
+			 "own (%s)", diff);
+		owner_to_config(&was, &a->cfg, &old);
+		rc |= cleanup_with(&old, a);
+	}
+	if (rc == 0 && status_remove(&a->cfg) < 0)
+		rc = 1;
 	return rc;
 }

@@ -53,7 +53,13 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 int reconcile_cleanup(struct agent *a);
 
 /* status.c */
+struct owner;
 int status_write(const struct agent *a, char *err, size_t errlen);
+/* Prints the status file plus "running"/"running_pid" (is a snapnet
+ * process holding the state_dir now). 1 when there is no status file. */
 int status_print(const struct config *c, FILE *out);
+/* The ownership settings recorded by the last run; -ENOENT if none. */
+int status_read_owner(const struct config *c, struct owner *w);
+int status_remove(const struct config *c);
 
 #endif

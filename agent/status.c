@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "reconcile.h"
 
 static void add_str(json_object *o, const char *k, const char *v)
@@ -68,6 +69,20 @@ static json_object *snapshot_json(const struct agent *a)
 	return o;
 }
 
+static json_object *owner_json(const struct config *c)
+{
+	json_object *o = json_object_new_object();
+	struct owner w;
+
+	owner_from_config(c, &w);
+	add_u64(o, "protocol", w.protocol);
+	add_u64(o, "table", w.table);
+	add_str(o, "bridge", w.bridge);
+	add_str(o, "conf_dir", w.conf_dir);
+	add_str(o, "conf_file", w.conf_file);
+	return o;
+}
+
 static json_object *status_json(const struct agent *a)
 {
 	const struct pass_status *st = &a->st;
@@ -94,6 +109,7 @@ static json_object *status_json(const struct agent *a)
 			       func_json(&st->func[FUNC_ROUTES],
 					 a->cfg.routes.enabled));
 	json_object_object_add(o, "functions", funcs);
+	json_object_object_add(o, "owner", owner_json(&a->cfg));
 	return o;
 }
 
@@ -127,22 +143,81 @@ int status_write(const struct agent *a, char *err, size_t errlen)
 	return r;
 }
 
+static bool get_str(json_object *o, const char *k, char *buf, size_t len)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       str_copy(buf, json_object_get_string(v), len);
+}
+
+static bool get_uint(json_object *o, const char *k, unsigned *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return false;
+	*out = (unsigned)json_object_get_int64(v);
+	return true;
+}
+
+int status_read_owner(const struct config *c, struct owner *w)
+{
+	char path[PATH_MAX + 16];
+	json_object *root, *o;
+	int r = -ENOENT;
+
+	status_path(c, path, sizeof(path));
+	if (access(path, F_OK) < 0)
+		return -ENOENT;
+	root = json_object_from_file(path);
+	memset(w, 0, sizeof(*w));
+	if (root && json_object_object_get_ex(root, "owner", &o) &&
+	    get_uint(o, "protocol", &w->protocol) &&
+	    get_uint(o, "table", &w->table) &&
+	    get_str(o, "bridge", w->bridge, sizeof(w->bridge)) &&
+	    get_str(o, "conf_dir", w->conf_dir, sizeof(w->conf_dir)) &&
+	    get_str(o, "conf_file", w->conf_file, sizeof(w->conf_file)))
+		r = 0;
+	json_object_put(root);
+	return r;
+}
+
+int status_remove(const struct config *c)
+{
+	char path[PATH_MAX + 16];
+
+	status_path(c, path, sizeof(path));
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* The file as written, plus whether a snapnet process holds the
+ * state_dir now: a pid in the file may belong to a process long gone. */
 int status_print(const struct config *c, FILE *out)
 {
 	char path[PATH_MAX + 16];
-	char *buf;
-	int r;
+	json_object *root;
+	pid_t holder = 0;
+	bool held;
 
 	status_path(c, path, sizeof(path));
-	r = read_file_small(path, 1 << 20, &buf, NULL);
-	if (r < 0) {
+	root = json_object_from_file(path);
+	if (!root || !json_object_is_type(root, json_type_object)) {
 		fprintf(stderr, "snapnet: %s: %s (is the daemon running?)\n",
-			path, strerror(-r));
+			path, root ? "not a status object" : strerror(errno));
+		json_object_put(root);
 		return 1;
 	}
-	fputs(buf, out);
-	if (buf[0] && buf[strlen(buf) - 1] != '\n')
-		fputc('\n', out);
-	free(buf);
+	held = owner_lock_held(c->agent.state_dir, &holder);
+	json_object_object_add(root, "running", json_object_new_boolean(held));
+	json_object_object_add(root, "running_pid",
+			       json_object_new_int64(held ? holder : 0));
+	fprintf(out, "%s\n",
+		json_object_to_json_string_ext(
+		    root, JSON_C_TO_STRING_PRETTY |
+			      JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
 	return 0;
 }

@@ -1,0 +1,122 @@
+/*
+ * owner.c - the ownership record and the state_dir lock (see owner.h).
+ *
+ * The lock is a flock(2), so it dies with its process: a crashed daemon
+ * never leaves a stale lock behind. The pid written into the file is only
+ * for messages.
+ */
+#include "owner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void owner_from_config(const struct config *c, struct owner *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->protocol = c->routes.protocol;
+	o->table = c->routes.table;
+	str_copy(o->bridge, c->cni.bridge, sizeof(o->bridge));
+	str_copy(o->conf_dir, c->cni.conf_dir, sizeof(o->conf_dir));
+	str_copy(o->conf_file, c->cni.conf_file, sizeof(o->conf_file));
+}
+
+void owner_to_config(const struct owner *o, const struct config *c,
+		     struct config *out)
+{
+	*out = *c;
+	out->routes.protocol = o->protocol;
+	out->routes.table = o->table;
+	str_copy(out->cni.bridge, o->bridge, sizeof(out->cni.bridge));
+	str_copy(out->cni.conf_dir, o->conf_dir, sizeof(out->cni.conf_dir));
+	str_copy(out->cni.conf_file, o->conf_file, sizeof(out->cni.conf_file));
+}
+
+bool owner_differs(const struct owner *was, const struct owner *now,
+		   char *buf, size_t len)
+{
+	if (was->protocol != now->protocol)
+		snprintf(buf, len, "[routes] protocol %u -> %u", was->protocol,
+			 now->protocol);
+	else if (was->table != now->table)
+		snprintf(buf, len, "[routes] table %u -> %u", was->table,
+			 now->table);
+	else if (strcmp(was->bridge, now->bridge))
+		snprintf(buf, len, "[cni] bridge %s -> %s", was->bridge,
+			 now->bridge);
+	else if (strcmp(was->conf_dir, now->conf_dir))
+		snprintf(buf, len, "[cni] conf_dir %s -> %s", was->conf_dir,
+			 now->conf_dir);
+	else if (strcmp(was->conf_file, now->conf_file))
+		snprintf(buf, len, "[cni] conf_file %s -> %s", was->conf_file,
+			 now->conf_file);
+	else
+		return false;
+	return true;
+}
+
+static int lock_path(const char *state_dir, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/lock", state_dir) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static pid_t read_pid(int fd)
+{
+	char buf[24] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	return n > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
+}
+
+int owner_lock(const char *state_dir, pid_t *holder)
+{
+	char path[PATH_MAX], pid[24];
+	int fd, r, n;
+
+	r = mkdir_p(state_dir);
+	if (r < 0 || (r = lock_path(state_dir, path, sizeof(path))) < 0)
+		return r;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		*holder = read_pid(fd);
+		close(fd);
+		return r;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+bool owner_lock_held(const char *state_dir, pid_t *holder)
+{
+	char path[PATH_MAX];
+	bool held = false;
+	int fd;
+
+	if (lock_path(state_dir, path, sizeof(path)) < 0)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		held = true;
+		*holder = read_pid(fd);
+	}
+	close(fd);
+	return held;
+}

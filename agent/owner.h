@@ -1,0 +1,43 @@
+/*
+ * owner.h - what marks the objects snapnet made, and the state_dir lock.
+ *
+ * Routes are found by (protocol, table), the CNI files and bridge by
+ * their configured names. Changing one of those settings would orphan
+ * what the old ones made, so the settings in force are recorded in the
+ * status file: a run or apply under different settings is refused, and
+ * cleanup removes what either the recorded or the current settings own.
+ * One process at a time works on a state_dir (flock on STATE_DIR/lock).
+ */
+#ifndef SNAPNET_OWNER_H
+#define SNAPNET_OWNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct owner {
+	unsigned protocol, table;
+	char bridge[IFNAME_LEN];
+	char conf_dir[PATH_MAX];
+	char conf_file[NAME_MAX + 1];
+};
+
+void owner_from_config(const struct config *c, struct owner *o);
+/* A copy of c that owns what o describes. */
+void owner_to_config(const struct owner *o, const struct config *c,
+		     struct config *out);
+/* False when equal; else writes the first difference ("[routes] protocol
+ * 157 -> 158") to buf. */
+bool owner_differs(const struct owner *was, const struct owner *now,
+		   char *buf, size_t len);
+
+/* Takes the exclusive lock on STATE_DIR/lock and writes our pid into it.
+ * Returns the fd (keep it open as long as the lock is needed), -EAGAIN
+ * with *holder set when another process holds it, or -errno. */
+int owner_lock(const char *state_dir, pid_t *holder);
+/* True (with *holder) when some process holds the lock now. */
+bool owner_lock_held(const char *state_dir, pid_t *holder);
+
+#endif

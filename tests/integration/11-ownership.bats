@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+#
+# One process per state_dir, and no orphans when the settings that mark
+# what snapnet owns change: `apply` beside the daemon is refused; SIGHUP
+# with another route protocol is refused; after the daemon stops, `apply`
+# under the new protocol is refused too (the status file records the old
+# one); `cleanup` under the new config removes what the old settings made
+# (routes, bridge, conflist); then the new settings work. `status` says
+# whether a snapnet process holds the state_dir.
+
+load lib/helpers
+
+any_route() { # NODE PROTO
+	ip -n "$(cl_ns "$1")" -4 route show table all proto "$2"
+	ip -n "$(cl_ns "$1")" -6 route show table all proto "$2"
+}
+
+ownership() { # VARIANT
+	local pid ns
+	cluster3 "$1"
+	ns=$(cl_ns node-a)
+	cl_start node-a
+	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
+	pid=$(cl_daemon_pid node-a)
+
+	run cl_snapnet node-a apply
+	echo "apply beside the daemon: rc=$status: $output"
+	[ "$status" -eq 1 ]
+	grep -q "in use by snapnet pid $pid" <<<"$output"
+	run cl_snapnet node-a status
+	jq -e ".running == true and .running_pid == $pid" <<<"$output"
+
+	cl_write_config node-a routes.protocol=158
+	kill -HUP "$pid"
+	cl_wait 2000 grep -q "reload refused.*protocol 157 -> 158" \
+		"$CL_DIR/node-a/run.log"
+	cl_assert_routes node-a node-a node-b node-c
+	cl_stop node-a
+	run cl_snapnet node-a status
+	jq -e '.running == false' <<<"$output"
+
+	run cl_snapnet node-a apply
+	echo "apply under new settings: rc=$status: $output"
+	[ "$status" -eq 1 ]
+	grep -q "ownership settings changed.*protocol 157 -> 158" <<<"$output"
+	[ -z "$(any_route node-a 158)" ]
+	cl_assert_routes node-a node-a node-b node-c
+
+	cl_snapnet node-a cleanup
+	[ -z "$(any_route node-a 157)" ]
+	[ -z "$(any_route node-a 158)" ]
+	! ip -n "$ns" link show "$CL_BRIDGE" 2>/dev/null || false
+	[ ! -e "$(cl_conflist node-a)" ]
+	[ ! -e "$CL_DIR/node-a/state/status.json" ]
+
+	cl_snapnet node-a apply
+	[ -n "$(any_route node-a 158)" ]
+	[ -z "$(any_route node-a 157)" ]
+}
+
+@test "v4: one process per state_dir; changed ownership settings are refused, cleanup removes both" {
+	ownership v4
+}
+
+@test "v6: one process per state_dir; changed ownership settings are refused, cleanup removes both" {
+	ownership v6
+}
+
+@test "dual: one process per state_dir; changed ownership settings are refused, cleanup removes both" {
+	ownership dual
+}
