@@ -42,6 +42,11 @@ build/obj/%.o: agent/%.c | build/obj
 build/san/%.o: agent/%.c | build/san
 	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 
+# The agent itself under ASan+UBSan, for running the integration suite
+# against it: `make integration SNAPNET=build/snapnet-san`.
+build/snapnet-san: $(SAN_OBJS) build/san/main.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
+
 build/san/test_%: tests/unit/test_%.c $(SAN_OBJS) | build/san
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< $(SAN_OBJS) $(PKG_LIBS) \
 		$(shell pkg-config --libs cmocka)
@@ -67,14 +72,24 @@ schema: build/snapnet
 	tests/schema/check-examples.sh
 
 # bats prints TAP; the closing line counts it for people and CI alike.
+# SNAPNET picks the binary under test (tests/integration/lib/cluster.bash).
+BATS_RUN = set -o pipefail; bats --timing tests/integration | tee $(1); \
+	rc=$$?; echo "$(2): $$(grep -c '^ok' $(1)) passed, \
+	$$(grep -c '^not ok' $(1)) failed"; exit $$rc
+
 integration: build/snapnet
-	@set -o pipefail; bats --timing tests/integration | tee build/bats.tap; \
-	rc=$$?; echo "integration: $$(grep -c '^ok' build/bats.tap) passed, \
-	$$(grep -c '^not ok' build/bats.tap) failed"; exit $$rc
+	@$(call BATS_RUN,build/bats.tap,integration)
+
+# The same suite against the agent built with ASan+UBSan: any memory
+# error or leak in the netlink and daemon paths aborts or fails a command.
+integration-san: build/snapnet-san
+	@export SNAPNET=$(CURDIR)/build/snapnet-san \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; \
+	$(call BATS_RUN,build/bats-san.tap,integration-san)
 
 check:
 	$(MAKE) deps
-	$(MAKE) all unit schema integration
+	$(MAKE) all unit schema integration integration-san
 
 demo:
 	$(MAKE) deps
@@ -93,5 +108,5 @@ clean:
 	rm -rf build
 
 .SECONDARY: $(SAN_OBJS)
-.PHONY: all deps unit schema integration check demo bench format clean
+.PHONY: all deps unit schema integration integration-san check demo bench format clean
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
