@@ -146,10 +146,9 @@ static unsigned run_ops(struct pass *p, struct func_result *r,
 			struct cni_nl *nl, const char *conf,
 			const struct cni_op *ops, size_t n, unsigned owned)
 {
-	bool del_ok = pass_delete_allowed(p, r,
-					  count_kind(ops, n, CNI_OP_ADDR_DEL),
-					  count_kind(ops, n, CNI_OP_ADDR_ADD),
-					  owned);
+	bool del_ok =
+	    pass_delete_allowed(p, r, count_kind(ops, n, CNI_OP_ADDR_DEL),
+				count_kind(ops, n, CNI_OP_ADDR_ADD), owned);
 	char line[OPLEN], err[ERRLEN];
 	unsigned failed = 0;
 
@@ -227,7 +226,8 @@ static bool report_foreign(struct pass *p, struct func_result *r,
 			continue;
 		snprintf(line, sizeof(line), "addr %s dev %s",
 			 prefix_format(&s->addrs[i], a, sizeof(a)), br);
-		pass_report(p, r, line, "not a gateway snapnet would add; "
+		pass_report(p, r, line,
+			    "not a gateway snapnet would add; "
 			    "left alone");
 	}
 	return false;
@@ -235,7 +235,7 @@ static bool report_foreign(struct pass *p, struct func_result *r,
 
 int cni_reconcile(struct pass *p, struct func_result *r)
 {
-	struct cni_state have = {0};
+	struct cni_state have = { 0 };
 	struct cni_nl *nl = NULL;
 	struct cni_op *ops = NULL;
 	size_t n_ops = 0;
@@ -299,8 +299,8 @@ static void cleanup_step(struct func_result *r, const char *line, int e,
  * of the delete. */
 static void cleanup_link(const struct config *c, struct func_result *r)
 {
-	struct pass p = {.mode = PASS_APPLY, .cfg = c};
-	struct cni_state s = {0};
+	struct pass p = { .mode = PASS_APPLY, .cfg = c };
+	struct cni_state s = { 0 };
 	char line[64], err[ERRLEN] = "", why[160];
 	struct cni_nl *nl;
 	int e;

@@ -46,9 +46,9 @@ struct cni_state {
 	size_t conf_len;
 	bool link_exists; /* a link with the configured bridge name */
 	bool link_is_bridge;
-	bool link_ours;   /* a bridge whose ifalias is CNI_LINK_ALIAS */
+	bool link_ours; /* a bridge whose ifalias is CNI_LINK_ALIAS */
 	char link_alias[CNI_ALIAS_SHOW]; /* its ifalias, "" when none */
-	bool link_up;     /* IFF_UP */
+	bool link_up;			 /* IFF_UP */
 	int ifindex;
 	struct prefix *addrs; /* on our bridge only, minus IPv6 link-local */
 	size_t n_addrs;

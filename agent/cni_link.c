@@ -122,9 +122,11 @@ static int owned_get(struct cni_nl *nl, const char *bridge, const char *verb,
 	if (!is_ours(*link)) {
 		rtnl_link_put(*link);
 		*link = NULL;
-		return errf(err, errlen, EPERM, "%s %s: the link is not "
+		return errf(err, errlen, EPERM,
+			    "%s %s: the link is not "
 			    "snapnet's (not a bridge with ifalias \"%s\"); "
-			    "left alone", verb, bridge, CNI_LINK_ALIAS);
+			    "left alone",
+			    verb, bridge, CNI_LINK_ALIAS);
 	}
 	return 0;
 }
@@ -160,7 +162,7 @@ static void addr_one(struct nl_object *obj, void *arg)
 static int addrs_dump(struct cni_nl *nl, const char *bridge,
 		      struct cni_state *s, char *err, size_t errlen)
 {
-	struct addr_walk w = {.s = s, .ifindex = s->ifindex};
+	struct addr_walk w = { .s = s, .ifindex = s->ifindex };
 	struct nl_cache *cache;
 	int r = nlutil_addr_cache(nl->sk, &cache);
 
@@ -186,8 +188,9 @@ int cni_nl_dump(struct cni_nl *nl, const char *bridge, struct cni_state *s,
 	s->link_exists = true;
 	s->link_is_bridge = is_bridge(link);
 	s->link_ours = is_ours(link);
-	str_copy(s->link_alias, rtnl_link_get_ifalias(link) ?
-		 rtnl_link_get_ifalias(link) : "", sizeof(s->link_alias));
+	str_copy(s->link_alias,
+		 rtnl_link_get_ifalias(link) ? rtnl_link_get_ifalias(link) : "",
+		 sizeof(s->link_alias));
 	s->link_up = (rtnl_link_get_flags(link) & IFF_UP) != 0;
 	s->ifindex = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
@@ -226,8 +229,7 @@ static int link_modify(struct cni_nl *nl, struct rtnl_link *link,
 
 /* The second half of creating the bridge: the ownership tag. The kernel
  * ignores IFLA_IFALIAS in the request that creates a link. */
-static int tag(struct cni_nl *nl, const char *bridge, char *err,
-	       size_t errlen)
+static int tag(struct cni_nl *nl, const char *bridge, char *err, size_t errlen)
 {
 	struct rtnl_link *link;
 	int r = link_get(nl, bridge, &link, err, errlen);
@@ -235,8 +237,10 @@ static int tag(struct cni_nl *nl, const char *bridge, char *err,
 	if (r < 0)
 		return r;
 	if (!link)
-		return errf(err, errlen, ENODEV, "link add %s: gone before "
-			    "it could be tagged", bridge);
+		return errf(err, errlen, ENODEV,
+			    "link add %s: gone before "
+			    "it could be tagged",
+			    bridge);
 	return link_modify(nl, link, CNI_LINK_ALIAS, 0, "link set alias",
 			   bridge, err, errlen);
 }

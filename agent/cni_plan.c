@@ -140,7 +140,7 @@ static void plan_sysctl(const struct config *c, const struct desired *d,
 	if (!c->cni.ip_forward)
 		return;
 	for (int i = 0; i < FAM_COUNT; i++) {
-		struct prefix fam = {.family = (uint8_t)fam_of_index(i)};
+		struct prefix fam = { .family = (uint8_t)fam_of_index(i) };
 
 		if (!(d->families & fam_bit(fam.family)) ||
 		    !prefix_present(&d->pod_cidr[i]))
@@ -197,12 +197,15 @@ const char *cni_link_foreign(const struct cni_state *have, char *buf,
 	if (!have->link_is_bridge)
 		snprintf(buf, len, "exists and is not a bridge");
 	else if (!have->link_alias[0])
-		snprintf(buf, len, "exists and is not snapnet's (a bridge "
-			 "with no ifalias \"%s\")", CNI_LINK_ALIAS);
-	else
-		snprintf(buf, len, "exists and is not snapnet's (a bridge "
-			 "with ifalias \"%s\", not \"%s\")", have->link_alias,
+		snprintf(buf, len,
+			 "exists and is not snapnet's (a bridge "
+			 "with no ifalias \"%s\")",
 			 CNI_LINK_ALIAS);
+	else
+		snprintf(buf, len,
+			 "exists and is not snapnet's (a bridge "
+			 "with ifalias \"%s\", not \"%s\")",
+			 have->link_alias, CNI_LINK_ALIAS);
 	return buf;
 }
 

@@ -83,8 +83,10 @@ static int parse_level(const char *v, int *out)
 	static const struct {
 		const char *name;
 		int level;
-	} levels[] = { { "error", LOG_ERR }, { "warning", LOG_WARNING },
-		       { "info", LOG_INFO }, { "debug", LOG_DEBUG } };
+	} levels[] = { { "error", LOG_ERR },
+		       { "warning", LOG_WARNING },
+		       { "info", LOG_INFO },
+		       { "debug", LOG_DEBUG } };
 
 	for (size_t i = 0; i < ARRAY_SIZE(levels); i++)
 		if (!strcasecmp(v, levels[i].name))
@@ -115,8 +117,14 @@ static int set_str(char *dst, size_t len, const char *v)
 /* Keys are described by a table so the handler, the defaults in
  * examples/agent.ini and the README can be checked against one list. */
 enum key_type {
-	K_STR, K_BOOL, K_UINT, K_SIZE, K_SHARE, K_LEVEL, K_IFNAME,
-	K_MTU,      /* K_UINT that also admits 0, "leave it to the plugin" */
+	K_STR,
+	K_BOOL,
+	K_UINT,
+	K_SIZE,
+	K_SHARE,
+	K_LEVEL,
+	K_IFNAME,
+	K_MTU,	    /* K_UINT that also admits 0, "leave it to the plugin" */
 	K_FILENAME, /* K_STR naming a file in a directory key: no '/' */
 };
 
@@ -128,20 +136,24 @@ struct key {
 	const char *hint;
 };
 
-#define KEY(sec, nm, ty, field, l, h, hn)                                     \
-	{ sec, nm, ty, offsetof(struct config, field),                        \
-	  sizeof(((struct config *)0)->field), l, h, hn }
+/* One key per entry: reads best as a table. */
+/* clang-format off */
+#define KEY(sec, nm, ty, field, l, h, hn)                                      \
+	{                                                                      \
+		sec, nm, ty, offsetof(struct config, field),                   \
+		    sizeof(((struct config *)0)->field), l, h, hn              \
+	}
 
 static const struct key keys[] = {
 	KEY("agent", "node_name", K_STR, agent.node_name, 0, 0, "a node name"),
 	KEY("agent", "snapshot", K_STR, agent.snapshot, 0, 0, "a path"),
 	KEY("agent", "state_dir", K_STR, agent.state_dir, 0, 0, "a path"),
-	KEY("agent", "resync_interval", K_UINT, agent.resync_interval, 0,
-	    86400, "seconds 0..86400"),
+	KEY("agent", "resync_interval", K_UINT, agent.resync_interval, 0, 86400,
+	    "seconds 0..86400"),
 	KEY("agent", "debounce_ms", K_UINT, agent.debounce_ms, 0, 60000,
 	    "milliseconds 0..60000"),
-	KEY("agent", "max_delete_share", K_SHARE, agent.max_delete_share, 0,
-	    0, "a share 0..1"),
+	KEY("agent", "max_delete_share", K_SHARE, agent.max_delete_share, 0, 0,
+	    "a share 0..1"),
 	KEY("agent", "force", K_BOOL, agent.force, 0, 0, "yes or no"),
 	KEY("agent", "max_snapshot_bytes", K_SIZE, agent.max_snapshot_bytes,
 	    1024, 1ULL << 40, "bytes 1024..2^40"),
@@ -165,6 +177,7 @@ static const struct key keys[] = {
 	KEY("routes", "metric", K_UINT, routes.metric, 0, 0xffffffffULL,
 	    "0..4294967295"),
 };
+/* clang-format on */
 
 struct parse_ctx {
 	struct config *c;
@@ -174,7 +187,7 @@ struct parse_ctx {
 	size_t errlen;
 	int rc;
 	unsigned err_line; /* line of the first error we found */
-	bool after_key;    /* a key since the last header: inih's prev_name */
+	bool after_key;	   /* a key since the last header: inih's prev_name */
 	unsigned first[ARRAY_SIZE(keys)]; /* line each key was set on */
 };
 
@@ -257,9 +270,8 @@ static int handler(void *user, const char *section, const char *name,
 			     p->c->path, p->line, section, name, *first);
 	else if (set_value(k, p->c, value) < 0)
 		p->rc = errf(p->err, p->errlen, EINVAL,
-			     "%s:%u: [%s] %s = \"%s\": expected %s",
-			     p->c->path, p->line, section, name, value,
-			     k->hint);
+			     "%s:%u: [%s] %s = \"%s\": expected %s", p->c->path,
+			     p->line, section, name, value, k->hint);
 	else
 		*first = p->line;
 	if (p->rc)
@@ -299,15 +311,15 @@ static void scan_line(struct parse_ctx *p, const char *s)
 	if (t > s && p->after_key)
 		p->rc = errf(p->err, p->errlen, EINVAL,
 			     "%s:%u: indented line would continue the value "
-			     "above; do not indent keys", p->c->path,
-			     p->line);
+			     "above; do not indent keys",
+			     p->c->path, p->line);
 	else if (*t == '[' && (end = strchr(t + 1, ']'))) {
 		p->after_key = false;
 		if (!section_known(t + 1, end - t - 1))
-			p->rc = errf(p->err, p->errlen, EINVAL,
-				     "%s:%u: unknown section [%.*s]",
-				     p->c->path, p->line,
-				     (int)(end - t - 1), t + 1);
+			p->rc =
+			    errf(p->err, p->errlen, EINVAL,
+				 "%s:%u: unknown section [%.*s]", p->c->path,
+				 p->line, (int)(end - t - 1), t + 1);
 	}
 	if (p->rc)
 		p->err_line = p->line;
@@ -346,7 +358,8 @@ static int check_semantics(const struct config *c, char *err, size_t len)
 	if (!c->agent.node_name[0])
 		return errf(err, len, EINVAL,
 			    "%s: [agent] node_name is empty and the hostname "
-			    "is unknown", c->path);
+			    "is unknown",
+			    c->path);
 	return 0;
 }
 

@@ -21,12 +21,12 @@ struct config {
 		char node_name[NODE_NAME_MAX]; /* default: hostname */
 		char snapshot[PATH_MAX];
 		char state_dir[PATH_MAX];
-		unsigned resync_interval;  /* seconds, 0 = never */
-		unsigned debounce_ms;      /* quiet time after an event */
-		double max_delete_share;   /* 0..1, refuse plans deleting more */
-		bool force;                /* ignore max_delete_share */
+		unsigned resync_interval; /* seconds, 0 = never */
+		unsigned debounce_ms;	  /* quiet time after an event */
+		double max_delete_share;  /* 0..1, refuse plans deleting more */
+		bool force;		  /* ignore max_delete_share */
 		size_t max_snapshot_bytes;
-		int log_level;             /* LOG_ERR .. LOG_DEBUG */
+		int log_level; /* LOG_ERR .. LOG_DEBUG */
 	} agent;
 	struct {
 		bool enabled;
@@ -34,14 +34,14 @@ struct config {
 		char conf_file[NAME_MAX + 1];
 		char network_name[64];
 		char bridge[IFNAME_LEN];
-		unsigned mtu;          /* 0 = leave to the plugin */
+		unsigned mtu; /* 0 = leave to the plugin */
 		bool hairpin;
-		bool ip_forward;       /* set forwarding sysctls per family */
+		bool ip_forward; /* set forwarding sysctls per family */
 	} cni;
 	struct {
 		bool enabled;
-		unsigned protocol;     /* rtnetlink protocol number we own */
-		unsigned table;        /* routing table id */
+		unsigned protocol; /* rtnetlink protocol number we own */
+		unsigned table;	   /* routing table id */
 		unsigned metric;
 	} routes;
 };

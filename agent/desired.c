@@ -38,7 +38,7 @@ struct builder {
 };
 
 static int note(struct builder *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static int note(struct builder *b, const char *fmt, ...)
 {
@@ -92,17 +92,22 @@ static int peer_family(struct builder *b, const struct node *self,
 	if (!has(&self->internal_ip[f], f))
 		return 0; /* one note per family, see self_family_notes() */
 	if (!has(&n->internal_ip[f], f))
-		return note(b, "node \"%s\" %s pod CIDR %s: the node has no "
-			    "%s InternalIP, so no %s next hop", n->name, fam,
-			    c, fam, fam);
+		return note(b,
+			    "node \"%s\" %s pod CIDR %s: the node has no "
+			    "%s InternalIP, so no %s next hop",
+			    n->name, fam, c, fam, fam);
 	if (prefix_equal(&n->internal_ip[f], &self->internal_ip[f]))
-		return note(b, "node \"%s\" %s pod CIDR %s: its InternalIP "
-			    "%s is this node's own", n->name, fam, c,
+		return note(b,
+			    "node \"%s\" %s pod CIDR %s: its InternalIP "
+			    "%s is this node's own",
+			    n->name, fam, c,
 			    addr_format(&n->internal_ip[f], a, sizeof(a)));
 	if (has(&self->pod_cidr[f], f) &&
 	    prefix_overlaps(cidr, &self->pod_cidr[f]))
-		return note(b, "node \"%s\" %s pod CIDR %s overlaps this "
-			    "node's pod CIDR %s", n->name, fam, c,
+		return note(b,
+			    "node \"%s\" %s pod CIDR %s overlaps this "
+			    "node's pod CIDR %s",
+			    n->name, fam, c,
 			    prefix_format(&self->pod_cidr[f], a, sizeof(a)));
 	return add_route(b, n, f);
 }
@@ -122,9 +127,11 @@ static int self_family_notes(struct builder *b, const struct snapshot *s,
 			if (&s->nodes[i] != self &&
 			    has(&s->nodes[i].pod_cidr[f], f))
 				peers++;
-		if (peers && note(b, "no %s routes to the pod CIDRs of %zu "
+		if (peers && note(b,
+				  "no %s routes to the pod CIDRs of %zu "
 				  "other node(s): this node \"%s\" has no %s "
-				  "InternalIP", fam, peers, self->name, fam))
+				  "InternalIP",
+				  fam, peers, self->name, fam))
 			return -ENOMEM;
 	}
 	return 0;
@@ -152,9 +159,10 @@ static int dedup_routes(struct builder *b)
 		struct route_want *w = &d->routes[i];
 
 		if (out && prefix_equal(&d->routes[out - 1].dst, &w->dst)) {
-			if (note(b, "node \"%s\" pod CIDR %s is also node "
-				 "\"%s\"'s: not routed", w->node,
-				 prefix_format(&w->dst, c, sizeof(c)),
+			if (note(b,
+				 "node \"%s\" pod CIDR %s is also node "
+				 "\"%s\"'s: not routed",
+				 w->node, prefix_format(&w->dst, c, sizeof(c)),
 				 d->routes[out - 1].node))
 				return -ENOMEM;
 			continue;
@@ -195,8 +203,10 @@ static int build_routes(struct builder *b, const struct snapshot *s,
 			r = peer_family(b, self, n, f);
 		}
 		if (!r && !any)
-			r = note(b, "node \"%s\" has no pod CIDR: no route "
-				 "to it", n->name);
+			r = note(b,
+				 "node \"%s\" has no pod CIDR: no route "
+				 "to it",
+				 n->name);
 	}
 	if (r)
 		return r;
@@ -207,8 +217,8 @@ static int build_routes(struct builder *b, const struct snapshot *s,
 }
 
 int desired_build(const struct snapshot *s, const struct config *c,
-		  const char *node_name, struct desired **out,
-		  char *err, size_t errlen)
+		  const char *node_name, struct desired **out, char *err,
+		  size_t errlen)
 {
 	struct builder b = { 0 };
 	const struct node *self;
@@ -219,8 +229,8 @@ int desired_build(const struct snapshot *s, const struct config *c,
 	if (!self)
 		return errf(err, errlen, ENOENT,
 			    "%s: node \"%s\" (this node) is not in the "
-			    "snapshot", s->path ? s->path : "snapshot",
-			    node_name);
+			    "snapshot",
+			    s->path ? s->path : "snapshot", node_name);
 	b.d = calloc(1, sizeof(*b.d));
 	if (!b.d)
 		return errf(err, errlen, ENOMEM, "out of memory");

@@ -13,8 +13,8 @@
 /* A route to another node's pod CIDR via its InternalIP, same family. */
 struct route_want {
 	struct prefix dst;
-	struct prefix via;  /* host prefix, same family as dst, always set */
-	const char *node;   /* points into the snapshot */
+	struct prefix via; /* host prefix, same family as dst, always set */
+	const char *node;  /* points into the snapshot */
 };
 
 /* Something the snapshot asks for that cannot be built, with the reason
@@ -25,10 +25,10 @@ struct desired_note {
 
 struct desired {
 	const char *node_name;
-	unsigned families;                   /* FAM_V4|FAM_V6: pod CIDRs here */
-	struct prefix pod_cidr[FAM_COUNT];   /* this node, by fam_index */
+	unsigned families;		   /* FAM_V4|FAM_V6: pod CIDRs here */
+	struct prefix pod_cidr[FAM_COUNT]; /* this node, by fam_index */
 	struct prefix internal_ip[FAM_COUNT];
-	struct route_want *routes;           /* sorted by prefix_cmp(dst) */
+	struct route_want *routes; /* sorted by prefix_cmp(dst) */
 	size_t n_routes;
 	struct desired_note *notes;
 	size_t n_notes;
@@ -38,8 +38,8 @@ struct desired {
  * message naming the file when that node is not in the snapshot. The
  * result points into `s`, which must outlive it. */
 int desired_build(const struct snapshot *s, const struct config *c,
-		  const char *node_name, struct desired **out,
-		  char *err, size_t errlen);
+		  const char *node_name, struct desired **out, char *err,
+		  size_t errlen);
 void desired_free(struct desired *d);
 
 #endif

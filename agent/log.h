@@ -9,14 +9,14 @@
 void log_set_level(int level);
 int log_get_level(void);
 void log_msg(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Like log_msg(), but a line identical to one logged within the last
  * LOG_REPEAT_S seconds is dropped: a resync every few seconds must not
  * repeat the same unreachable next hop forever. */
 #define LOG_REPEAT_S 600
 void log_limited(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)

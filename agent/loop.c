@@ -67,9 +67,9 @@ static int watch_snapshot(struct loop *l)
 	r = mkdir_p(l->dir);
 	if (r < 0)
 		return r;
-	wd = inotify_add_watch(l->ino, l->dir, IN_CLOSE_WRITE | IN_MOVED_TO |
-						   IN_DELETE_SELF |
-						   IN_MOVE_SELF);
+	wd = inotify_add_watch(l->ino, l->dir,
+			       IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF |
+				   IN_MOVE_SELF);
 	if (wd < 0)
 		return -errno;
 	if (l->wd >= 0 && l->wd != wd)
@@ -100,7 +100,7 @@ static int arm_resync(struct loop *l)
 		struct itimerspec off = { 0 };
 
 		return timerfd_settime(l->resync, 0, &off, NULL) < 0 ? -errno
-								       : 0;
+								     : 0;
 	}
 	return timer_arm(l->resync, s * 1000, true);
 }
@@ -120,8 +120,8 @@ static bool scan_events(struct loop *l, const char *buf, ssize_t n,
 		if (ev->mask & IN_Q_OVERFLOW)
 			hit = true;
 		else if (ev->wd == l->wd &&
-			 (ev->mask & (IN_IGNORED | IN_DELETE_SELF |
-				      IN_MOVE_SELF)))
+			 (ev->mask &
+			  (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)))
 			*rewatch = hit = true;
 		else if (ev->len && !strcmp(ev->name, l->base))
 			hit = true;
@@ -133,7 +133,7 @@ static bool scan_events(struct loop *l, const char *buf, ssize_t n,
 static void on_inotify(struct loop *l)
 {
 	char buf[8192]
-		__attribute__((aligned(__alignof__(struct inotify_event))));
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	unsigned deb = l->a->cfg.agent.debounce_ms;
 	bool hit = false, rewatch = false;
 	ssize_t n;
@@ -194,7 +194,8 @@ static void reload(struct loop *l)
 		log_err("reload refused, keeping the running config: %s "
 			"changed; what the old setting made would be orphaned "
 			"(stop the daemon, run `snapnet cleanup` with the old "
-			"config, then start it with the new one)", err);
+			"config, then start it with the new one)",
+			err);
 		return;
 	}
 	l->a->cfg = c;
@@ -261,8 +262,8 @@ static int setup(struct loop *l, sigset_t *mask)
 	l->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	l->sig = signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	l->resync = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	l->debounce = timerfd_create(CLOCK_MONOTONIC,
-				     TFD_NONBLOCK | TFD_CLOEXEC);
+	l->debounce =
+	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if ((r = add_fd(l, l->ino)) < 0 || (r = add_fd(l, l->sig)) < 0 ||
 	    (r = add_fd(l, l->resync)) < 0 || (r = add_fd(l, l->debounce)) < 0)
 		return r;
@@ -297,8 +298,13 @@ static void dispatch(struct loop *l, int fd)
 
 int loop_run(struct agent *a)
 {
-	struct loop l = { .a = a, .ep = -1, .ino = -1, .sig = -1,
-			  .resync = -1, .debounce = -1, .wd = -1 };
+	struct loop l = { .a = a,
+			  .ep = -1,
+			  .ino = -1,
+			  .sig = -1,
+			  .resync = -1,
+			  .debounce = -1,
+			  .wd = -1 };
 	struct epoll_event evs[8];
 	sigset_t mask;
 	int rc = 0, r = setup(&l, &mask);

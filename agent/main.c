@@ -56,13 +56,26 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	optind = 2; /* argv[1] is the command */
 	while ((c = getopt_long(argc, argv, "c:s:n:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->config = optarg; break;
-		case 's': o->snapshot = optarg; break;
-		case 'n': o->node = optarg; break;
-		case 'o': o->offline = true; break;
-		case 'f': o->force = true; break;
-		case 'h': usage(stdout); exit(0);
-		default: return -EINVAL;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->snapshot = optarg;
+			break;
+		case 'n':
+			o->node = optarg;
+			break;
+		case 'o':
+			o->offline = true;
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -EINVAL;
 		}
 	}
 	o->argi = optind;
@@ -249,7 +262,8 @@ int main(int argc, char **argv)
 		printf("snapnet %s\n", SNAPNET_VERSION);
 		return 0;
 	}
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
 	}

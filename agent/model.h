@@ -20,7 +20,7 @@
 
 struct prefix {
 	uint8_t family; /* AF_INET, AF_INET6, or 0 when absent */
-	uint8_t len;    /* prefix length; 32/128 for a host address */
+	uint8_t len;	/* prefix length; 32/128 for a host address */
 	uint8_t addr[16];
 };
 
@@ -59,14 +59,14 @@ struct node {
 /* Counts of the kinds the loader saw but does not (yet) keep. */
 struct snapshot_counts {
 	size_t items, namespaces, nodes, pods, services, endpointslices,
-		policies, other;
+	    policies, other;
 };
 
 struct snapshot {
-	char *path;             /* file it was loaded from */
-	uint64_t hash;          /* hash of the whole file's bytes */
-	size_t size;            /* bytes */
-	struct node *nodes;     /* sorted by name, names unique */
+	char *path;	    /* file it was loaded from */
+	uint64_t hash;	    /* hash of the whole file's bytes */
+	size_t size;	    /* bytes */
+	struct node *nodes; /* sorted by name, names unique */
 	size_t n_nodes;
 	struct snapshot_counts counts;
 };

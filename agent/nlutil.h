@@ -26,7 +26,7 @@ int nlutil_errno(int nle);
 /* errf() for a libnl error: "PREFIX: libnl's text", errno folded from
  * nle. Returns the negative errno. */
 int nlutil_fail(char *err, size_t errlen, int nle, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* nl_addr -> struct prefix of `family` (0: the address's own family).
  * The length is the nl_addr's prefix length; callers that know better

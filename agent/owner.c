@@ -38,8 +38,8 @@ void owner_to_config(const struct owner *o, const struct config *c,
 	str_copy(out->cni.conf_file, o->conf_file, sizeof(out->cni.conf_file));
 }
 
-bool owner_differs(const struct owner *was, const struct owner *now,
-		   char *buf, size_t len)
+bool owner_differs(const struct owner *was, const struct owner *now, char *buf,
+		   size_t len)
 {
 	if (was->protocol != now->protocol)
 		snprintf(buf, len, "[routes] protocol %u -> %u", was->protocol,

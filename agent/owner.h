@@ -30,8 +30,8 @@ void owner_to_config(const struct owner *o, const struct config *c,
 		     struct config *out);
 /* False when equal; else writes the first difference ("[routes] protocol
  * 157 -> 158") to buf. */
-bool owner_differs(const struct owner *was, const struct owner *now,
-		   char *buf, size_t len);
+bool owner_differs(const struct owner *was, const struct owner *now, char *buf,
+		   size_t len);
 
 /* Takes the exclusive lock on STATE_DIR/lock and writes our pid into it.
  * Returns the fd (keep it open as long as the lock is needed), -EAGAIN

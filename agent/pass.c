@@ -49,8 +49,8 @@ void pass_report(struct pass *p, struct func_result *r, const char *line,
 	log_limited(LOG_WARNING, "%s: %s: %s", r->name, line, why);
 }
 
-bool pass_delete_allowed(struct pass *p, struct func_result *r,
-			 unsigned n_del, unsigned n_add, unsigned n_owned)
+bool pass_delete_allowed(struct pass *p, struct func_result *r, unsigned n_del,
+			 unsigned n_add, unsigned n_owned)
 {
 	double share = p->cfg->agent.max_delete_share;
 	unsigned net = n_del > n_add ? n_del - n_add : 0;
@@ -67,8 +67,9 @@ bool pass_delete_allowed(struct pass *p, struct func_result *r,
 		 net, n_owned, share * 100.0);
 	if (p->mode != PASS_APPLY) {
 		if (p->plan_out)
-			fprintf(p->plan_out, "# %s: apply would be refused: %s\n",
-				r->name, why);
+			fprintf(p->plan_out,
+				"# %s: apply would be refused: %s\n", r->name,
+				why);
 		return true;
 	}
 	r->refused = true;

@@ -19,22 +19,22 @@
 
 enum pass_mode {
 	PASS_PLAN_OFFLINE, /* plan against an empty kernel; no syscalls */
-	PASS_PLAN,         /* dump the kernel, print the plan, change nothing */
-	PASS_APPLY,        /* dump, plan, apply */
+	PASS_PLAN,	   /* dump the kernel, print the plan, change nothing */
+	PASS_APPLY,	   /* dump, plan, apply */
 };
 
 #define FUNC_ERRLEN 512
 
 /* Result of one function in one pass; goes to the status file. */
 struct func_result {
-	const char *name;        /* "cni", "routes" */
+	const char *name; /* "cni", "routes" */
 	bool ran;
-	unsigned planned;        /* operations in the plan */
-	unsigned done;           /* operations applied successfully */
-	unsigned failed;         /* operations that failed */
-	unsigned reported;       /* desired objects we could not realize */
-	unsigned owned;          /* objects owned before the pass */
-	bool refused;            /* plan refused by the delete guard */
+	unsigned planned;	 /* operations in the plan */
+	unsigned done;		 /* operations applied successfully */
+	unsigned failed;	 /* operations that failed */
+	unsigned reported;	 /* desired objects we could not realize */
+	unsigned owned;		 /* objects owned before the pass */
+	bool refused;		 /* plan refused by the delete guard */
 	char error[FUNC_ERRLEN]; /* first error text, "" if none */
 };
 
@@ -42,7 +42,7 @@ struct pass {
 	enum pass_mode mode;
 	const struct config *cfg;
 	const struct desired *want;
-	FILE *plan_out;          /* plan lines go here in PLAN modes */
+	FILE *plan_out; /* plan lines go here in PLAN modes */
 };
 
 /* Called by functions: one line per planned operation (plan modes print
@@ -59,7 +59,7 @@ void pass_report(struct pass *p, struct func_result *r, const char *line,
  * agent.max_delete_share and force is off. In plan modes it prints a
  * "# ... would be refused" line and returns true, so the plan still shows
  * every operation. */
-bool pass_delete_allowed(struct pass *p, struct func_result *r,
-			 unsigned n_del, unsigned n_add, unsigned n_owned);
+bool pass_delete_allowed(struct pass *p, struct func_result *r, unsigned n_del,
+			 unsigned n_add, unsigned n_owned);
 
 #endif

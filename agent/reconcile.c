@@ -227,7 +227,8 @@ int reconcile_cleanup(struct agent *a)
 	if (status_read_owner(&a->cfg, &was) == 0 &&
 	    owner_differs(&was, &now, diff, sizeof(diff))) {
 		log_info("cleanup: also removing what the recorded settings "
-			 "own (%s)", diff);
+			 "own (%s)",
+			 diff);
 		owner_to_config(&was, &a->cfg, &old);
 		rc |= cleanup_with(&old, a);
 	}

@@ -32,8 +32,8 @@ struct agent {
 	struct config cfg;
 	char node_override[NODE_NAME_MAX]; /* --node, survives reloads */
 	char snapshot_override[PATH_MAX];  /* -s, survives reloads */
-	bool force_override;               /* --force */
-	struct snapshot *snap;             /* last snapshot that loaded */
+	bool force_override;		   /* --force */
+	struct snapshot *snap;		   /* last snapshot that loaded */
 	struct pass_status st;
 };
 

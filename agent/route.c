@@ -58,7 +58,8 @@ static void on_done(void *arg, size_t i, int err, const char *msg)
 		a->first_err = err;
 	route_op_format(op, line, sizeof(line));
 	if (err == -EEXIST && op->kind == ROUTE_ADD)
-		snprintf(why, sizeof(why), "%s: a route of another protocol "
+		snprintf(why, sizeof(why),
+			 "%s: a route of another protocol "
 			 "holds this destination and metric; left untouched",
 			 strerror(-err));
 	else
@@ -100,8 +101,10 @@ static unsigned report_plan(struct pass *p, struct func_result *r,
 			continue;
 		}
 		op.kind = ROUTE_ADD; /* the line names the route, why says */
-		snprintf(why, sizeof(why), "next hop of node \"%s\" not on a "
-			 "connected subnet", op.node ? op.node : "?");
+		snprintf(why, sizeof(why),
+			 "next hop of node \"%s\" not on a "
+			 "connected subnet",
+			 op.node ? op.node : "?");
 		pass_report(p, r, route_op_format(&op, line, sizeof(line)),
 			    why);
 	}

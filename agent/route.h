@@ -17,7 +17,7 @@
 struct route {
 	struct prefix dst;
 	struct prefix via;
-	int ifindex;              /* 0 = unknown (offline plan) */
+	int ifindex; /* 0 = unknown (offline plan) */
 	char ifname[IFNAME_LEN];
 	uint32_t table;
 	uint32_t metric;
@@ -26,7 +26,7 @@ struct route {
 
 /* A directly connected subnet: an address on an up link. */
 struct connected {
-	struct prefix net;        /* the address with its prefix length */
+	struct prefix net; /* the address with its prefix length */
 	int ifindex;
 	char ifname[IFNAME_LEN];
 };
@@ -38,7 +38,7 @@ enum route_op_kind { ROUTE_ADD, ROUTE_DEL, ROUTE_UNREACHABLE };
 struct route_op {
 	enum route_op_kind kind;
 	struct route r;
-	const char *node;         /* the peer it leads to; NULL for deletes */
+	const char *node; /* the peer it leads to; NULL for deletes */
 };
 
 /* The kernel's metric for a route of this family when none is given:

@@ -39,17 +39,17 @@
 
 #include "util.h"
 
-#define WINDOW 256          /* requests per sendmsg (~100 bytes each) */
-#define MSG_MAX 256         /* bytes of one route request, generously */
+#define WINDOW 256  /* requests per sendmsg (~100 bytes each) */
+#define MSG_MAX 256 /* bytes of one route request, generously */
 #define RCVBUF (4 << 20)
 #define EXTACK_LEN 160
 
 struct window {
-	size_t idx[WINDOW];     /* op index of each request */
-	int err[WINDOW];        /* 0, -errno, or 1 = no answer (yet) */
+	size_t idx[WINDOW]; /* op index of each request */
+	int err[WINDOW];    /* 0, -errno, or 1 = no answer (yet) */
 	char msg[WINDOW][EXTACK_LEN];
 	size_t n;
-	uint32_t seq0;          /* seq of request 0; request i has seq0 + i */
+	uint32_t seq0; /* seq of request 0; request i has seq0 + i */
 	bool done;
 };
 
@@ -233,16 +233,15 @@ static int run(struct mnl_socket *nl, const struct route_op *ops, size_t n,
 			bool unknown = w->err[i] == 1 && wr;
 			int e = w->err[i] == 1 ? wr : w->err[i];
 
-			done(arg, w->idx[i], e, unknown ?
-			     "no answer from the kernel" : w->msg[i]);
+			done(arg, w->idx[i], e,
+			     unknown ? "no answer from the kernel" : w->msg[i]);
 		}
 	}
 	return r ? r : lost;
 }
 
-int route_batch_apply(const struct route_op *ops, size_t n,
-		      route_done_fn done, void *arg, char *err,
-		      size_t errlen)
+int route_batch_apply(const struct route_op *ops, size_t n, route_done_fn done,
+		      void *arg, char *err, size_t errlen)
 {
 	struct mnl_socket *nl;
 	struct window *w;
@@ -266,8 +265,7 @@ int route_batch_apply(const struct route_op *ops, size_t n,
 	else
 		r = run(nl, ops, n, done, arg, sbuf, rbuf, w);
 	if (r && r != -ENOMEM)
-		errf(err, errlen, -r, "route apply: netlink: %s",
-		     strerror(-r));
+		errf(err, errlen, -r, "route apply: netlink: %s", strerror(-r));
 	free(rbuf);
 	free(sbuf);
 	free(w);

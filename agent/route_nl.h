@@ -14,9 +14,9 @@
 
 /* What the kernel holds that the planner needs. */
 struct route_kernel {
-	struct route *have;        /* our protocol, our table, both families */
+	struct route *have; /* our protocol, our table, both families */
 	size_t n_have;
-	struct connected *conn;    /* addresses on up links (with_conn) */
+	struct connected *conn; /* addresses on up links (with_conn) */
 	size_t n_conn;
 };
 
@@ -37,8 +37,7 @@ typedef void (*route_done_fn)(void *arg, size_t i, int err, const char *msg);
  * (each success or failure went to done()), -errno when the socket
  * itself failed (err says why; ops without an answer are reported to
  * done() with that error). */
-int route_batch_apply(const struct route_op *ops, size_t n,
-		      route_done_fn done, void *arg, char *err,
-		      size_t errlen);
+int route_batch_apply(const struct route_op *ops, size_t n, route_done_fn done,
+		      void *arg, char *err, size_t errlen);
 
 #endif

@@ -303,19 +303,19 @@ char *route_op_format(const struct route_op *op, char *buf, size_t len)
 	char dst[PREFIX_STRLEN], via[PREFIX_STRLEN];
 	size_t at = 0;
 
-#define OUT(...)                                                        \
-	do {                                                            \
-		int w_ = snprintf(buf + at, len - at, __VA_ARGS__);     \
-		if (w_ < 0 || (size_t)w_ >= len - at)                   \
-			return buf;                                     \
-		at += (size_t)w_;                                       \
+#define OUT(...)                                                               \
+	do {                                                                   \
+		int w_ = snprintf(buf + at, len - at, __VA_ARGS__);            \
+		if (w_ < 0 || (size_t)w_ >= len - at)                          \
+			return buf;                                            \
+		at += (size_t)w_;                                              \
 	} while (0)
 
 	if (!len)
 		return buf;
 	buf[0] = '\0';
-	OUT("route %s %s", verb(op->kind), prefix_format(&r->dst, dst,
-							 sizeof(dst)));
+	OUT("route %s %s", verb(op->kind),
+	    prefix_format(&r->dst, dst, sizeof(dst)));
 	if (r->via.family)
 		OUT(" via %s", addr_format(&r->via, via, sizeof(via)));
 	if (op->kind != ROUTE_UNREACHABLE && r->ifname[0])

@@ -29,29 +29,29 @@
 enum { S_PLAIN, S_QUOTE, S_BSLASH, S_CTRL, S_HIGH };
 
 static const uint8_t str_class[256] = {
-    [0 ... 0x1f] = S_CTRL,
-    ['"'] = S_QUOTE,
-    ['\\'] = S_BSLASH,
-    [0x80 ... 0xff] = S_HIGH,
+	[0 ... 0x1f] = S_CTRL,
+	['"'] = S_QUOTE,
+	['\\'] = S_BSLASH,
+	[0x80 ... 0xff] = S_HIGH,
 };
 
 static const uint8_t is_ws[256] = {
-    [' '] = 1,
-    ['\t'] = 1,
-    ['\n'] = 1,
-    ['\r'] = 1,
+	[' '] = 1,
+	['\t'] = 1,
+	['\n'] = 1,
+	['\r'] = 1,
 };
 
 static const uint8_t is_digit[256] = {
-    ['0' ... '9'] = 1,
+	['0' ... '9'] = 1,
 };
 
 static const uint8_t hex_val[256] = {
-    /* value + 1, so 0 means "not a hex digit" */
-    ['0'] = 1,	['1'] = 2,  ['2'] = 3,	['3'] = 4,  ['4'] = 5,	['5'] = 6,
-    ['6'] = 7,	['7'] = 8,  ['8'] = 9,	['9'] = 10, ['a'] = 11, ['b'] = 12,
-    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
-    ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+	/* value + 1, so 0 means "not a hex digit" */
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
 typedef const unsigned char *uptr;
@@ -245,7 +245,7 @@ static uptr skip_number(struct scan *s, uptr p, uptr end)
 
 static uptr skip_literal(struct scan *s, uptr p, uptr end)
 {
-	static const char *const lits[] = {"true", "false", "null"};
+	static const char *const lits[] = { "true", "false", "null" };
 
 	for (size_t i = 0; i < 3; i++) {
 		size_t n = strlen(lits[i]);

@@ -479,12 +479,12 @@ static void load_init(struct load *ld, const char *buf, size_t len, char *map,
 		      char *err, size_t errlen)
 {
 	*ld = (struct load){
-	    .name = name,
-	    .lim = lim,
-	    .map = map,
-	    .item = -1,
-	    .err = err,
-	    .errlen = errlen,
+		.name = name,
+		.lim = lim,
+		.map = map,
+		.item = -1,
+		.err = err,
+		.errlen = errlen,
 	};
 	ld->b.name = name;
 	ld->b.err = err;
@@ -565,7 +565,7 @@ static int hash_chunks(void *arg)
 int snapshot_hash_map(const char *name, char *map, size_t size, uint64_t *hash,
 		      char *err, size_t errlen)
 {
-	struct hash_job j = {.map = map, .size = size};
+	struct hash_job j = { .map = map, .size = size };
 	int r;
 
 	j.st = XXH3_createState();
@@ -602,7 +602,7 @@ int snapshot_parse_map(const char *name, char *map, size_t size, uint64_t hash,
 		       char *err, size_t errlen)
 {
 	struct snap_limits def;
-	struct parse_job j = {.hash = hash};
+	struct parse_job j = { .hash = hash };
 	int r;
 
 	*out = NULL;
@@ -648,10 +648,11 @@ static int open_checked(const char *path, const struct snap_limits *lim,
 	}
 	if ((uint64_t)st->st_size > lim->max_bytes) {
 		close(fd);
-		return errf(err, errlen, EFBIG,
-			    "%s: file is %lld bytes, more "
-			    "than the limit of %zu ([agent] max_snapshot_bytes)",
-			    path, (long long)st->st_size, lim->max_bytes);
+		return errf(
+		    err, errlen, EFBIG,
+		    "%s: file is %lld bytes, more "
+		    "than the limit of %zu ([agent] max_snapshot_bytes)",
+		    path, (long long)st->st_size, lim->max_bytes);
 	}
 	return fd;
 }

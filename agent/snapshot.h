@@ -16,10 +16,10 @@
 #include "model.h"
 
 struct snap_limits {
-	size_t max_bytes;       /* file size */
-	size_t max_items;       /* entries of `items` */
-	size_t max_nodes;       /* Node items */
-	size_t max_item_bytes;  /* one item's JSON text */
+	size_t max_bytes;      /* file size */
+	size_t max_items;      /* entries of `items` */
+	size_t max_nodes;      /* Node items */
+	size_t max_item_bytes; /* one item's JSON text */
 };
 
 void snapshot_limits_default(struct snap_limits *l);
@@ -44,8 +44,8 @@ void snapshot_limits_default(struct snap_limits *l);
  * previous action restored): one load at a time per process.
  * `lim` may be NULL for the defaults. */
 int snapshot_load(const char *path, const struct snap_limits *lim,
-		  const struct snapshot *prev, struct snapshot **out,
-		  char *err, size_t errlen);
+		  const struct snapshot *prev, struct snapshot **out, char *err,
+		  size_t errlen);
 
 /* Same, from memory (unit tests); `name` stands for the file name. */
 int snapshot_parse(const char *buf, size_t len, const char *name,

@@ -151,7 +151,8 @@ static int check_cidrs(struct snap_build *b)
 		for (int f = 0; f < FAM_COUNT; f++)
 			if (prefix_present(&b->ent[i].node.pod_cidr[f]))
 				refs[m++] = (struct cidr_ref){
-				    b->ent[i].node.pod_cidr[f], &b->ent[i]};
+					b->ent[i].node.pod_cidr[f], &b->ent[i]
+				};
 	qsort(refs, m, sizeof(*refs), cidr_ref_cmp);
 	r = check_overlaps(b, refs, m);
 	if (r == 0)
@@ -175,17 +176,20 @@ static int check_unique_ips(struct snap_build *b)
 		for (int f = 0; f < FAM_COUNT; f++)
 			if (prefix_present(&b->ent[i].node.internal_ip[f]))
 				refs[m++] = (struct cidr_ref){
-				    b->ent[i].node.internal_ip[f], &b->ent[i]};
+					b->ent[i].node.internal_ip[f],
+					&b->ent[i]
+				};
 	qsort(refs, m, sizeof(*refs), cidr_ref_cmp);
 	for (size_t i = 1; i < m && !r; i++) {
 		if (!prefix_equal(&refs[i - 1].p, &refs[i].p))
 			continue;
-		r = snapshot_node_err(
-		    b, refs[i].e->item, refs[i].e->node.name,
-		    "status.addresses", "InternalIP %s is also the InternalIP "
-		    "of Node/%s (items[%zu])",
-		    addr_format(&refs[i].p, ia, sizeof(ia)),
-		    refs[i - 1].e->node.name, refs[i - 1].e->item);
+		r = snapshot_node_err(b, refs[i].e->item, refs[i].e->node.name,
+				      "status.addresses",
+				      "InternalIP %s is also the InternalIP "
+				      "of Node/%s (items[%zu])",
+				      addr_format(&refs[i].p, ia, sizeof(ia)),
+				      refs[i - 1].e->node.name,
+				      refs[i - 1].e->item);
 	}
 	free(refs);
 	return r;

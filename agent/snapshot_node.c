@@ -40,23 +40,23 @@
 #define NAME_MAX_LEN 253
 
 /* Pod CIDR prefix lengths, by fam_index(). */
-static const uint8_t pod_len_min[FAM_COUNT] = {8, 32};
-static const uint8_t pod_len_max[FAM_COUNT] = {30, 126};
+static const uint8_t pod_len_min[FAM_COUNT] = { 8, 32 };
+static const uint8_t pod_len_max[FAM_COUNT] = { 30, 126 };
 
 /* Ranges no node address or pod CIDR may touch. */
 static const struct {
 	struct prefix p;
 	const char *what;
 } reserved[] = {
-    {{AF_INET, 8, {0}}, "unspecified"},
-    {{AF_INET, 8, {127}}, "loopback"},
-    {{AF_INET, 16, {169, 254}}, "link-local"},
-    {{AF_INET, 4, {224}}, "multicast"},
-    {{AF_INET6, 128, {0}}, "unspecified"},
-    {{AF_INET6, 128, {[15] = 1}}, "loopback"},
-    {{AF_INET6, 96, {[10] = 0xff, [11] = 0xff}}, "IPv4-mapped"},
-    {{AF_INET6, 10, {0xfe, 0x80}}, "link-local"},
-    {{AF_INET6, 8, {0xff}}, "multicast"},
+	{ { AF_INET, 8, { 0 } }, "unspecified" },
+	{ { AF_INET, 8, { 127 } }, "loopback" },
+	{ { AF_INET, 16, { 169, 254 } }, "link-local" },
+	{ { AF_INET, 4, { 224 } }, "multicast" },
+	{ { AF_INET6, 128, { 0 } }, "unspecified" },
+	{ { AF_INET6, 128, { [15] = 1 } }, "loopback" },
+	{ { AF_INET6, 96, { [10] = 0xff, [11] = 0xff } }, "IPv4-mapped" },
+	{ { AF_INET6, 10, { 0xfe, 0x80 } }, "link-local" },
+	{ { AF_INET6, 8, { 0xff } }, "multicast" },
 };
 
 int snapshot_node_err(struct snap_build *b, size_t item, const char *name,
@@ -245,7 +245,7 @@ static int pod_cidrs(struct snap_build *b, size_t item,
 	struct node *n = &e->node;
 	struct json_object *arr, *one;
 	char field[40], a[PREFIX_STRLEN], q[PREFIX_STRLEN];
-	struct prefix p, first = {0};
+	struct prefix p, first = { 0 };
 	size_t cnt = 0;
 	int r;
 
@@ -401,7 +401,7 @@ static int entry_push(struct snap_build *b, const struct snap_entry *e)
 int snapshot_node_add(struct snap_build *b, const char *json, size_t len,
 		      size_t item)
 {
-	struct snap_entry e = {.item = item};
+	struct snap_entry e = { .item = item };
 	struct json_object *root;
 	enum json_tokener_error jerr;
 	int r;

@@ -102,12 +102,11 @@ static json_object *status_json(const struct agent *a)
 	json_object_object_add(o, "snapshot_unchanged",
 			       json_object_new_boolean(st->snapshot_unchanged));
 	json_object_object_add(o, "snapshot", snapshot_json(a));
-	json_object_object_add(funcs, "cni",
-			       func_json(&st->func[FUNC_CNI],
-					 a->cfg.cni.enabled));
-	json_object_object_add(funcs, "routes",
-			       func_json(&st->func[FUNC_ROUTES],
-					 a->cfg.routes.enabled));
+	json_object_object_add(
+	    funcs, "cni", func_json(&st->func[FUNC_CNI], a->cfg.cni.enabled));
+	json_object_object_add(
+	    funcs, "routes",
+	    func_json(&st->func[FUNC_ROUTES], a->cfg.routes.enabled));
 	json_object_object_add(o, "functions", funcs);
 	json_object_object_add(o, "owner", owner_json(&a->cfg));
 	return o;
@@ -132,8 +131,8 @@ int status_write(const struct agent *a, char *err, size_t errlen)
 			    strerror(-r));
 	}
 	status_path(&a->cfg, path, sizeof(path));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						 JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text) {
 		json_object_put(o);
 		return errf(err, errlen, ENOMEM, "%s: out of memory", path);
@@ -216,8 +215,8 @@ int status_print(const struct config *c, FILE *out)
 			       json_object_new_int64(held ? holder : 0));
 	fprintf(out, "%s\n",
 		json_object_to_json_string_ext(
-		    root, JSON_C_TO_STRING_PRETTY |
-			      JSON_C_TO_STRING_NOSLASHESCAPE));
+		    root,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return 0;
 }

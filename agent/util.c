@@ -248,14 +248,16 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len,
-		      char *err, size_t errlen)
+int write_file_atomic(const char *path, const void *data, size_t len, char *err,
+		      size_t errlen)
 {
 	char tmp[PATH_MAX];
 	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return errf(err, errlen, ENAMETOOLONG, "%s: path too long", path);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(tmp))
+		return errf(err, errlen, ENAMETOOLONG, "%s: path too long",
+			    path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return errf(err, errlen, errno, "%s: %s", tmp, strerror(errno));

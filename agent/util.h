@@ -13,21 +13,20 @@
 #include "model.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ERRLEN 512           /* size of every caller-owned error buffer */
-#define PREFIX_STRLEN 50     /* "ffff:...:ffff/128" plus NUL, rounded up */
+#define ERRLEN 512	 /* size of every caller-owned error buffer */
+#define PREFIX_STRLEN 50 /* "ffff:...:ffff/128" plus NUL, rounded up */
 
 /* Formats into a caller-owned error buffer; returns -err (err > 0) so a
  * caller can write `return errf(err, len, EINVAL, "...")`. buf may be NULL. */
 int errf(char *buf, size_t len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* "10.0.0.0/8", "fd00::/64": strict: host bits must be zero. */
 int prefix_parse_cidr(const char *s, struct prefix *out);
 /* The same; on failure *why (when why is not NULL) says which rule the
  * text broke: "no prefix length", "bad address", "bad prefix length" or
  * "host bits set" (static strings). *why is NULL on success. */
-int prefix_parse_cidr_why(const char *s, struct prefix *out,
-			  const char **why);
+int prefix_parse_cidr_why(const char *s, struct prefix *out, const char **why);
 /* "10.0.0.1", "fd00::1": a host prefix (len 32/128). */
 int prefix_parse_addr(const char *s, struct prefix *out);
 /* "10.0.0.0/8"; or the bare address when len is the full length and
@@ -47,8 +46,8 @@ struct prefix prefix_nth(const struct prefix *p, uint32_t n);
 
 /* Write bytes to path atomically: temp file in the same directory, fsync,
  * rename, fsync of the directory. Mode 0644. */
-int write_file_atomic(const char *path, const void *data, size_t len,
-		      char *err, size_t errlen);
+int write_file_atomic(const char *path, const void *data, size_t len, char *err,
+		      size_t errlen);
 /* Reads a whole (small) file; *out is malloc'd and NUL-terminated. */
 int read_file_small(const char *path, size_t max, char **out, size_t *len);
 /* mkdir -p with mode 0755. */
