@@ -23,6 +23,7 @@
 #include "cni.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,8 +323,29 @@ static void cleanup_link(const struct config *c, struct func_result *r)
 	cni_nl_close(nl);
 }
 
+/* A conflist is ours when its first plugin is the bridge plugin on our
+ * bridge: a file another network plugin wrote under the configured name
+ * (a mistyped conf_file, say) is never removed. */
+static bool conf_is_ours(const struct config *c, const char *path)
+{
+	json_object *root = json_object_from_file(path), *plugins, *first, *v;
+	bool ours = false;
+
+	if (root && json_object_object_get_ex(root, "plugins", &plugins) &&
+	    json_object_is_type(plugins, json_type_array) &&
+	    (first = json_object_array_get_idx(plugins, 0)) &&
+	    json_object_object_get_ex(first, "type", &v) &&
+	    !strcmp(json_object_get_string(v), "bridge") &&
+	    json_object_object_get_ex(first, "bridge", &v) &&
+	    !strcmp(json_object_get_string(v), c->cni.bridge))
+		ours = true;
+	json_object_put(root);
+	return ours;
+}
+
 int cni_cleanup(const struct config *c, struct func_result *r)
 {
+	struct pass p = { .mode = PASS_APPLY, .cfg = c };
 	char path[PATH_MAX], line[PATH_MAX + 16];
 	int e;
 
@@ -331,10 +353,15 @@ int cni_cleanup(const struct config *c, struct func_result *r)
 		r->name = "cni";
 	r->ran = true;
 	e = cni_conf_path(c, path, sizeof(path));
-	if (!e && unlink(path) < 0 && errno != ENOENT)
-		e = -errno;
 	snprintf(line, sizeof(line), "cni remove %s", path);
-	cleanup_step(r, line, e, strerror(-e));
+	if (!e && access(path, F_OK) == 0 && !conf_is_ours(c, path)) {
+		pass_report(&p, r, line, "not a bridge conflist for this "
+			    "bridge: not snapnet's, left alone");
+	} else {
+		if (!e && unlink(path) < 0 && errno != ENOENT)
+			e = -errno;
+		cleanup_step(r, line, e, strerror(-e));
+	}
 	cleanup_link(c, r);
 	return r->failed ? -EIO : 0;
 }

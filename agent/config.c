@@ -32,7 +32,7 @@ void config_defaults(struct config *c)
 		c->agent.node_name[0] = '\0';
 	c->agent.node_name[sizeof(c->agent.node_name) - 1] = '\0';
 	strcpy(c->agent.snapshot, "/var/lib/snapnet/snapshot.json");
-	strcpy(c->agent.state_dir, "/run/snapnet");
+	strcpy(c->agent.state_dir, "/var/lib/snapnet/state");
 	c->agent.resync_interval = 30;
 	c->agent.debounce_ms = 100;
 	c->agent.max_delete_share = 0.5;
@@ -107,11 +107,39 @@ static int parse_share(const char *v, double *out)
 }
 
 /* A string key: must fit and, for names and paths, must not be empty. */
+/* No value of ours has blanks or '#': inih only strips " ;" comments, so
+ * "conf_dir = /x # note" would otherwise become a path with a comment. */
 static int set_str(char *dst, size_t len, const char *v)
 {
-	if (!*v)
+	if (!*v || strpbrk(v, " \t#"))
 		return -EINVAL;
 	return str_copy(dst, v, len) ? 0 : -ENAMETOOLONG;
+}
+
+/* An absolute path, stored without trailing slashes so "/x/" and "/x"
+ * compare equal (ownership records compare paths as strings). */
+static int set_path(char *dst, size_t len, const char *v)
+{
+	size_t n;
+	int r;
+
+	if (*v != '/')
+		return -EINVAL;
+	r = set_str(dst, len, v);
+	for (n = strlen(dst); r == 0 && n > 1 && dst[n - 1] == '/'; n--)
+		dst[n - 1] = '\0';
+	return r;
+}
+
+/* CNI's rule for a network name: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+static int set_cni_name(char *dst, size_t len, const char *v)
+{
+	if (!isalnum((unsigned char)*v))
+		return -EINVAL;
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return -EINVAL;
+	return set_str(dst, len, v);
 }
 
 /* Keys are described by a table so the handler, the defaults in
@@ -126,6 +154,8 @@ enum key_type {
 	K_IFNAME,
 	K_MTU,	    /* K_UINT that also admits 0, "leave it to the plugin" */
 	K_FILENAME, /* K_STR naming a file in a directory key: no '/' */
+	K_PATH,	    /* an absolute path */
+	K_CNINAME,  /* a CNI network name */
 };
 
 struct key {
@@ -146,8 +176,10 @@ struct key {
 
 static const struct key keys[] = {
 	KEY("agent", "node_name", K_STR, agent.node_name, 0, 0, "a node name"),
-	KEY("agent", "snapshot", K_STR, agent.snapshot, 0, 0, "a path"),
-	KEY("agent", "state_dir", K_STR, agent.state_dir, 0, 0, "a path"),
+	KEY("agent", "snapshot", K_PATH, agent.snapshot, 0, 0,
+	    "an absolute path without blanks or '#'"),
+	KEY("agent", "state_dir", K_PATH, agent.state_dir, 0, 0,
+	    "an absolute path without blanks or '#'"),
 	KEY("agent", "resync_interval", K_UINT, agent.resync_interval, 0, 86400,
 	    "seconds 0..86400"),
 	KEY("agent", "debounce_ms", K_UINT, agent.debounce_ms, 0, 60000,
@@ -160,10 +192,12 @@ static const struct key keys[] = {
 	KEY("agent", "log_level", K_LEVEL, agent.log_level, 0, 0,
 	    "error, warning, info or debug"),
 	KEY("cni", "enabled", K_BOOL, cni.enabled, 0, 0, "yes or no"),
-	KEY("cni", "conf_dir", K_STR, cni.conf_dir, 0, 0, "a path"),
+	KEY("cni", "conf_dir", K_PATH, cni.conf_dir, 0, 0,
+	    "an absolute path without blanks or '#'"),
 	KEY("cni", "conf_file", K_FILENAME, cni.conf_file, 0, 0,
 	    "a file name, not a path"),
-	KEY("cni", "network_name", K_STR, cni.network_name, 0, 0, "a name"),
+	KEY("cni", "network_name", K_CNINAME, cni.network_name, 0, 0,
+	    "a CNI network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)"),
 	KEY("cni", "bridge", K_IFNAME, cni.bridge, 0, 0,
 	    "an interface name of 1..15 characters"),
 	KEY("cni", "mtu", K_MTU, cni.mtu, 68, 65535, "0 or 68..65535"),
@@ -213,6 +247,10 @@ static int set_value(const struct key *k, struct config *c, const char *v)
 	switch (k->type) {
 	case K_STR:
 		return set_str(field, k->size, v);
+	case K_PATH:
+		return set_path(field, k->size, v);
+	case K_CNINAME:
+		return set_cni_name(field, k->size, v);
 	case K_IFNAME:
 		if (strlen(v) >= IFNAME_LEN || strchr(v, '/') ||
 		    strpbrk(v, " \t"))
@@ -342,8 +380,9 @@ static char *reader(char *str, int num, void *stream)
 		if (!p->rc) {
 			p->err_line = p->line;
 			p->rc = errf(p->err, p->errlen, E2BIG,
-				     "%s:%u: line longer than %d bytes",
-				     p->c->path, p->line, num - 2);
+				     "%s:%u: line too long (at most %d bytes "
+				     "with its line end)",
+				     p->c->path, p->line, num - 1);
 		}
 		return NULL;
 	}

@@ -53,21 +53,24 @@ static int timer_arm(int fd, unsigned ms, bool periodic)
 	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
-/* Adds the new watch before dropping the old one, so a reload never
- * leaves a window without a watch (or none at all if the add fails). */
-static int watch_snapshot(struct loop *l)
+/* Watches the directory of the configured snapshot path. The new watch
+ * is added before the old one is dropped, and the names are committed
+ * only once it exists, so a failed reload keeps the old watch working.
+ * `create` makes the directory (start, reload); after the directory went
+ * away we only watch it again if someone re-creates it, meanwhile the
+ * periodic resync keeps trying. */
+static int watch_snapshot(struct loop *l, bool create)
 {
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], dir[PATH_MAX], base[NAME_MAX + 1];
 	int r, wd;
 
 	str_copy(tmp, agent_snapshot_path(l->a), sizeof(tmp));
-	str_copy(l->base, basename(tmp), sizeof(l->base));
+	str_copy(base, basename(tmp), sizeof(base));
 	str_copy(tmp, agent_snapshot_path(l->a), sizeof(tmp));
-	str_copy(l->dir, dirname(tmp), sizeof(l->dir));
-	r = mkdir_p(l->dir);
-	if (r < 0)
+	str_copy(dir, dirname(tmp), sizeof(dir));
+	if (create && (r = mkdir_p(dir)) < 0)
 		return r;
-	wd = inotify_add_watch(l->ino, l->dir,
+	wd = inotify_add_watch(l->ino, dir,
 			       IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF |
 				   IN_MOVE_SELF);
 	if (wd < 0)
@@ -75,6 +78,8 @@ static int watch_snapshot(struct loop *l)
 	if (l->wd >= 0 && l->wd != wd)
 		inotify_rm_watch(l->ino, l->wd);
 	l->wd = wd;
+	str_copy(l->dir, dir, sizeof(l->dir));
+	str_copy(l->base, base, sizeof(l->base));
 	return 0;
 }
 
@@ -105,10 +110,11 @@ static int arm_resync(struct loop *l)
 	return timer_arm(l->resync, s * 1000, true);
 }
 
-/* True when the events ask for a pass. A queue overflow may have eaten
- * our event, so it counts. When the directory itself goes away (deleted,
- * renamed, unmounted: IN_IGNORED follows) the watch is re-created on the
- * path; until then the periodic resync still runs. */
+/* True when the events ask for a pass: our file's name in our watch, or
+ * a queue overflow (it may have eaten our event). When the directory
+ * itself is renamed or deleted the watch is dropped (the kernel keeps a
+ * watch on a renamed directory, which would go on firing for the old
+ * place) and we try to watch the configured path again. */
 static bool scan_events(struct loop *l, const char *buf, ssize_t n,
 			bool *rewatch)
 {
@@ -119,9 +125,9 @@ static bool scan_events(struct loop *l, const char *buf, ssize_t n,
 
 		if (ev->mask & IN_Q_OVERFLOW)
 			hit = true;
-		else if (ev->wd == l->wd &&
-			 (ev->mask &
-			  (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)))
+		else if (ev->wd != l->wd)
+			; /* a watch we already gave up */
+		else if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
 			*rewatch = hit = true;
 		else if (ev->len && !strcmp(ev->name, l->base))
 			hit = true;
@@ -130,24 +136,31 @@ static bool scan_events(struct loop *l, const char *buf, ssize_t n,
 	return hit;
 }
 
+static void rewatch(struct loop *l)
+{
+	int r;
+
+	if (l->wd >= 0)
+		inotify_rm_watch(l->ino, l->wd); /* EINVAL if already gone */
+	l->wd = -1;
+	r = watch_snapshot(l, false);
+	if (r < 0)
+		log_limited(LOG_ERR, "%s: cannot watch: %s; retrying at each "
+			    "resync", l->dir, strerror(-r));
+}
+
 static void on_inotify(struct loop *l)
 {
 	char buf[8192]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	unsigned deb = l->a->cfg.agent.debounce_ms;
-	bool hit = false, rewatch = false;
+	bool hit = false, again = false;
 	ssize_t n;
-	int r;
 
 	while ((n = read(l->ino, buf, sizeof(buf))) > 0)
-		hit |= scan_events(l, buf, n, &rewatch);
-	if (rewatch) {
-		l->wd = -1; /* the kernel dropped it */
-		r = watch_snapshot(l);
-		if (r < 0)
-			log_err("%s: cannot watch again: %s", l->dir,
-				strerror(-r));
-	}
+		hit |= scan_events(l, buf, n, &again);
+	if (again)
+		rewatch(l);
 	if (!hit)
 		return;
 	if (!l->first_event_ms)
@@ -200,9 +213,10 @@ static void reload(struct loop *l)
 	}
 	l->a->cfg = c;
 	agent_apply_overrides(l->a);
-	r = watch_snapshot(l);
+	r = watch_snapshot(l, true);
 	if (r < 0)
-		log_err("%s: cannot watch: %s", l->dir, strerror(-r));
+		log_err("%s: cannot watch: %s; still watching %s", c.path,
+			strerror(-r), l->dir);
 	arm_resync(l);
 	log_info("config %s reloaded", c.path);
 }
@@ -267,7 +281,7 @@ static int setup(struct loop *l, sigset_t *mask)
 	if ((r = add_fd(l, l->ino)) < 0 || (r = add_fd(l, l->sig)) < 0 ||
 	    (r = add_fd(l, l->resync)) < 0 || (r = add_fd(l, l->debounce)) < 0)
 		return r;
-	if ((r = watch_snapshot(l)) < 0)
+	if ((r = watch_snapshot(l, true)) < 0)
 		return r;
 	return arm_resync(l);
 }
@@ -292,6 +306,8 @@ static void dispatch(struct loop *l, int fd)
 		run_pass(l, "inotify");
 	} else if (fd == l->resync) {
 		drain(fd);
+		if (l->wd < 0)
+			rewatch(l);
 		run_pass(l, "resync");
 	}
 }

@@ -131,16 +131,26 @@ static int check_owner(const struct agent *a)
 {
 	struct owner was, now;
 	char diff[PATH_MAX * 2 + 32];
+	int r;
 
-	if (status_read_owner(&a->cfg, &was) < 0)
-		return 0;
+	r = status_read_owner(&a->cfg, &was);
+	if (r == -ENOENT)
+		return 0; /* first run here */
+	if (r < 0) {
+		fprintf(stderr,
+			"snapnet: %s/status.json holds no readable ownership "
+			"record, so snapnet cannot tell whether its settings "
+			"changed; if they did not, remove that file\n",
+			a->cfg.agent.state_dir);
+		return -1;
+	}
 	owner_from_config(&a->cfg, &now);
 	if (!owner_differs(&was, &now, diff, sizeof(diff)))
 		return 0;
 	fprintf(stderr,
 		"snapnet: %s: ownership settings changed since the last run "
 		"(%s): what the old settings made would be orphaned; run "
-		"`snapnet cleanup -c %s` first (it removes both)\n",
+		"`snapnet cleanup -c %s` first (it removes what the old settings made)\n",
 		a->cfg.path, diff, a->cfg.path);
 	return -1;
 }
@@ -267,7 +277,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (parse_opts(argc, argv, &o) < 0) {
+	if (argc < 2 || parse_opts(argc, argv, &o) < 0) {
 		usage(stderr);
 		return 1;
 	}

@@ -1,10 +1,11 @@
 /*
  * owner.c - the ownership record and the state_dir lock (see owner.h).
  *
- * The lock is a flock(2), so it dies with its process: a crashed daemon
- * never leaves a stale lock behind. The pid written into the file is only
- * for messages.
+ * The lock is an open file description lock, so it dies with its process:
+ * a crashed daemon never leaves a stale lock behind. The pid written into
+ * the file is only for messages.
  */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include "owner.h"
 
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -76,6 +76,19 @@ static pid_t read_pid(int fd)
 	return n > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
 }
 
+/* Open file description locks: owned by the open file, not the process,
+ * so a probe from `snapnet status` (F_OFD_GETLK) takes nothing and can
+ * never make a starting daemon fail, and they still die with the last
+ * descriptor, i.e. with a crashed process. */
+static int ofd_lock(int fd, int cmd, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, cmd, &fl) < 0)
+		return -errno;
+	return cmd == F_OFD_GETLK ? fl.l_type : 0;
+}
+
 int owner_lock(const char *state_dir, pid_t *holder)
 {
 	char path[PATH_MAX], pid[24];
@@ -87,15 +100,17 @@ int owner_lock(const char *state_dir, pid_t *holder)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	r = ofd_lock(fd, F_OFD_SETLK, F_WRLCK);
+	if (r < 0) {
+		if (r == -EACCES)
+			r = -EAGAIN;
 		*holder = read_pid(fd);
 		close(fd);
 		return r;
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
-		r = -errno;
+		r = errno ? -errno : -EIO;
 		close(fd);
 		return r;
 	}
@@ -105,18 +120,18 @@ int owner_lock(const char *state_dir, pid_t *holder)
 bool owner_lock_held(const char *state_dir, pid_t *holder)
 {
 	char path[PATH_MAX];
-	bool held = false;
-	int fd;
+	bool held;
+	int fd, type;
 
 	if (lock_path(state_dir, path, sizeof(path)) < 0)
 		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		held = true;
+	type = ofd_lock(fd, F_OFD_GETLK, F_WRLCK);
+	held = type >= 0 && type != F_UNLCK;
+	if (held)
 		*holder = read_pid(fd);
-	}
 	close(fd);
 	return held;
 }

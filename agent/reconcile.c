@@ -211,9 +211,12 @@ static int cleanup_with(const struct config *c, struct agent *a)
 	return rc;
 }
 
-/* Removes what the current settings own and, when the status file
- * records other settings from an earlier run, what those own too; then
- * forgets the record, so a new run may use new settings. */
+/* Removes what snapnet made. When the status file records the settings
+ * of an earlier run and they differ from the current ones, only the
+ * recorded ones are trusted: the current settings have never run here, so
+ * what they name (a protocol number, a conflist path) may well belong to
+ * someone else. Then the record is forgotten, so a run may use the new
+ * settings. */
 int reconcile_cleanup(struct agent *a)
 {
 	struct owner was, now;
@@ -222,15 +225,15 @@ int reconcile_cleanup(struct agent *a)
 	int rc;
 
 	reset_results(a);
-	rc = cleanup_with(&a->cfg, a);
 	owner_from_config(&a->cfg, &now);
 	if (status_read_owner(&a->cfg, &was) == 0 &&
 	    owner_differs(&was, &now, diff, sizeof(diff))) {
-		log_info("cleanup: also removing what the recorded settings "
-			 "own (%s)",
-			 diff);
+		log_info("cleanup: removing what the recorded settings own "
+			 "(%s), not what the new ones would", diff);
 		owner_to_config(&was, &a->cfg, &old);
-		rc |= cleanup_with(&old, a);
+		rc = cleanup_with(&old, a);
+	} else {
+		rc = cleanup_with(&a->cfg, a);
 	}
 	if (rc == 0 && status_remove(&a->cfg) < 0)
 		rc = 1;

@@ -58,7 +58,8 @@ int status_write(const struct agent *a, char *err, size_t errlen);
 /* Prints the status file plus "running"/"running_pid" (is a snapnet
  * process holding the state_dir now). 1 when there is no status file. */
 int status_print(const struct config *c, FILE *out);
-/* The ownership settings recorded by the last run; -ENOENT if none. */
+/* The ownership settings recorded by the last run: -ENOENT when there
+ * is no status file, -EINVAL when it holds no readable record. */
 int status_read_owner(const struct config *c, struct owner *w);
 int status_remove(const struct config *c);
 

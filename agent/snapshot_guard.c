@@ -40,16 +40,19 @@ static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 {
 	const char *a = si->si_addr;
 
-	(void)sig;
 	(void)uctx;
-	if (guard.armed && a >= guard.lo &&
+	if (guard.armed && si->si_code > 0 && a >= guard.lo &&
 	    (size_t)(a - guard.lo) < guard.len) {
 		guard.armed = 0;
 		siglongjmp(guard.jmp, 1);
 	}
 	/* not a page of the snapshot: back to the previous action, which
-	 * handles the fault when the access is retried on return */
+	 * handles a fault when the access is retried on return. A SIGBUS
+	 * sent by kill(2) (si_code <= 0) retries nothing: send it again so
+	 * the previous action sees it. */
 	sigaction(SIGBUS, &guard.old, NULL);
+	if (si->si_code <= 0)
+		raise(sig);
 }
 
 int snapshot_guard_run(const void *map, size_t len, int (*fn)(void *),

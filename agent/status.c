@@ -166,10 +166,10 @@ int status_read_owner(const struct config *c, struct owner *w)
 {
 	char path[PATH_MAX + 16];
 	json_object *root, *o;
-	int r = -ENOENT;
+	int r = -EINVAL;
 
 	status_path(c, path, sizeof(path));
-	if (access(path, F_OK) < 0)
+	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return -ENOENT;
 	root = json_object_from_file(path);
 	memset(w, 0, sizeof(*w));

@@ -10,7 +10,7 @@ load lib/helpers
 passes() { cl_status node-a | jq .passes; }
 
 signals() { # VARIANT
-	local pid n ini
+	local pid n ini other
 	cl_init "$1"
 	cl_underlay 3
 	cl_set_snapshot node-a node-b
@@ -37,15 +37,18 @@ signals() { # VARIANT
 		"$CL_DIR/node-a/run.log"
 	cl_assert_routes node-a node-a node-b
 
-	# SIGHUP with a config naming another snapshot: followed at once
-	cl_write_snapshot "$CL_DIR/node-a/other.json" node-a node-b node-c
-	cl_write_config node-a agent.snapshot="$CL_DIR/node-a/other.json"
+	# SIGHUP with a config naming a snapshot in another directory:
+	# followed at once
+	mkdir -p "$CL_DIR/node-a/other"
+	other=$CL_DIR/node-a/other/other.json
+	cl_write_snapshot "$other" node-a node-b node-c
+	cl_write_config node-a agent.snapshot="$other"
 	n=$(passes)
 	kill -HUP "$pid"
 	cl_wait_status node-a ".passes > $n and .result == \"ok\"" 2000
 	cl_assert_routes node-a node-a node-b node-c
 	# the new file is watched, the old one no longer counts
-	cl_write_snapshot "$CL_DIR/node-a/other.json" node-a node-b
+	cl_write_snapshot "$other" node-a node-b
 	cl_wait 1000 cl_assert_routes node-a node-a node-b
 	n=$(passes)
 	cl_write_snapshot "$(cl_snapshot_path node-a)" node-a node-c

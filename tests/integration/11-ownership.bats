@@ -16,12 +16,14 @@ any_route() { # NODE PROTO
 }
 
 ownership() { # VARIANT
-	local pid ns
+	local pid ns cni
 	cluster3 "$1"
 	ns=$(cl_ns node-a)
+	cni=$CL_DIR/node-a/cni
 	cl_start node-a
 	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
 	pid=$(cl_daemon_pid node-a)
+	[ -e "$cni/10-snapnet.conflist" ]
 
 	run cl_snapnet node-a apply
 	echo "apply beside the daemon: rc=$status: $output"
@@ -30,7 +32,12 @@ ownership() { # VARIANT
 	run cl_snapnet node-a status
 	jq -e ".running == true and .running_pid == $pid" <<<"$output"
 
-	cl_write_config node-a routes.protocol=158
+	# new settings for everything snapnet marks; another plugin's
+	# conflist already sits under the new file name
+	cl_write_config node-a routes.protocol=158 cni.bridge=snbr1 \
+		cni.conf_file=05-other.conflist
+	echo '{"cniVersion":"1.0.0","name":"other","plugins":[{"type":"flannel"}]}' \
+		>"$cni/05-other.conflist"
 	kill -HUP "$pid"
 	cl_wait 2000 grep -q "reload refused.*protocol 157 -> 158" \
 		"$CL_DIR/node-a/run.log"
@@ -46,26 +53,39 @@ ownership() { # VARIANT
 	[ -z "$(any_route node-a 158)" ]
 	cl_assert_routes node-a node-a node-b node-c
 
+	# cleanup under the new config removes what the recorded settings
+	# made, and nothing the new settings merely name
 	cl_snapnet node-a cleanup
 	[ -z "$(any_route node-a 157)" ]
-	[ -z "$(any_route node-a 158)" ]
 	! ip -n "$ns" link show "$CL_BRIDGE" 2>/dev/null || false
-	[ ! -e "$(cl_conflist node-a)" ]
+	[ ! -e "$cni/10-snapnet.conflist" ]
+	grep -q flannel "$cni/05-other.conflist"
 	[ ! -e "$CL_DIR/node-a/state/status.json" ]
 
+	rm "$cni/05-other.conflist"
 	cl_snapnet node-a apply
 	[ -n "$(any_route node-a 158)" ]
 	[ -z "$(any_route node-a 157)" ]
+	ip -n "$ns" -d link show snbr1 | grep -q "alias snapnet"
+	grep -q '"bridge": "snbr1"' "$cni/05-other.conflist"
+
+	# a status file without a readable record: refused, not guessed
+	jq 'del(.owner)' "$CL_DIR/node-a/state/status.json" >"$CL_DIR/s.json"
+	mv "$CL_DIR/s.json" "$CL_DIR/node-a/state/status.json"
+	run cl_snapnet node-a apply
+	echo "apply without a record: rc=$status: $output"
+	[ "$status" -eq 1 ]
+	grep -q "no readable ownership record" <<<"$output"
 }
 
-@test "v4: one process per state_dir; changed ownership settings are refused, cleanup removes both" {
+@test "v4: one process per state_dir; changed ownership settings are refused, cleanup removes what the recorded ones made" {
 	ownership v4
 }
 
-@test "v6: one process per state_dir; changed ownership settings are refused, cleanup removes both" {
+@test "v6: one process per state_dir; changed ownership settings are refused, cleanup removes what the recorded ones made" {
 	ownership v6
 }
 
-@test "dual: one process per state_dir; changed ownership settings are refused, cleanup removes both" {
+@test "dual: one process per state_dir; changed ownership settings are refused, cleanup removes what the recorded ones made" {
 	ownership dual
 }

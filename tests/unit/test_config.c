@@ -48,7 +48,7 @@ static void test_defaults(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_string_equal(c.agent.snapshot, "/var/lib/snapnet/snapshot.json");
-	assert_string_equal(c.agent.state_dir, "/run/snapnet");
+	assert_string_equal(c.agent.state_dir, "/var/lib/snapnet/state");
 	assert_int_equal(c.agent.resync_interval, 30);
 	assert_true(c.agent.max_delete_share == 0.5);
 	assert_true(c.cni.enabled);
@@ -130,7 +130,7 @@ static void test_errors(void **state)
 		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		     "\nstate_dir = /x\n", ":3: line longer than");
+		     "\nstate_dir = /x\n", ":3: line too long (at most 199 bytes with its line end)");
 }
 
 /* The whole message, so the line number and its wording are both pinned. */
@@ -265,6 +265,63 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/snapnet.ini"));
 }
 
+/* inih reads lines into 200 bytes: 199 with the line end fit, LF or
+ * CRLF; one more is an error, never a silently split line. */
+static void test_line_limit(void **state)
+{
+	char text[512], pad[256];
+	struct config c;
+	char err[ERRLEN] = "";
+	size_t fixed = strlen("snapshot = /");
+
+	(void)state;
+	/* LF: 198 characters + '\n' = 199 */
+	memset(pad, 'a', sizeof(pad));
+	pad[198 - fixed] = '\0';
+	snprintf(text, sizeof(text), "[agent]\nsnapshot = /%s\n", pad);
+	assert_int_equal(load(text, &c, err), 0);
+	/* CRLF: 197 characters + "\r\n" = 199 */
+	pad[197 - fixed] = '\0';
+	snprintf(text, sizeof(text), "[agent]\r\nsnapshot = /%s\r\n", pad);
+	assert_int_equal(load(text, &c, err), 0);
+	/* one more byte each way */
+	memset(pad, 'a', sizeof(pad));
+	pad[198 - fixed] = '\0';
+	snprintf(text, sizeof(text), "[agent]\r\nsnapshot = /%s\r\n", pad);
+	assert_true(load(text, &c, err) < 0);
+	assert_non_null(strstr(err, ":2: line too long"));
+	memset(pad, 'a', sizeof(pad));
+	pad[199 - fixed] = '\0';
+	snprintf(text, sizeof(text), "[agent]\nsnapshot = /%s\n", pad);
+	assert_true(load(text, &c, err) < 0);
+	assert_non_null(strstr(err, ":2: line too long"));
+}
+
+/* Values carry no blanks or '#', paths are absolute and lose trailing
+ * slashes, the CNI network name follows CNI's rule. */
+static void test_paths_and_names(void **state)
+{
+	struct config c;
+	char err[ERRLEN] = "";
+
+	(void)state;
+	assert_int_equal(load("[cni]\nconf_dir = /etc/cni/net.d//\n"
+			      "network_name = k8s-pod.net_1\n",
+			      &c, err),
+			 0);
+	assert_string_equal(c.cni.conf_dir, "/etc/cni/net.d");
+	assert_string_equal(c.cni.network_name, "k8s-pod.net_1");
+	assert_int_equal(load("[agent]\nstate_dir = /\n", &c, err), 0);
+	assert_string_equal(c.agent.state_dir, "/");
+	expect_error("[cni]\nconf_dir = /x # note\n", ":2: [cni] conf_dir");
+	expect_error("[cni]\nconf_dir = relative/dir\n", ":2: [cni] conf_dir");
+	expect_error("[agent]\nsnapshot = /a b\n", ":2: [agent] snapshot");
+	expect_error("[cni]\nnetwork_name = my net\n", ":2: [cni] network_name");
+	expect_error("[cni]\nnetwork_name = -x\n", ":2: [cni] network_name");
+	expect_error("[cni]\nnetwork_name = a/b\n", ":2: [cni] network_name");
+	expect_error("[agent]\nnode_name = a#b\n", ":2: [agent] node_name");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_section_reopened),
 		cmocka_unit_test(test_continuation_refused),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_line_limit),
+		cmocka_unit_test(test_paths_and_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,7 +61,8 @@ static void test_lock(void **state)
 	assert_false(owner_lock_held(dir, &holder));
 	fd = owner_lock(dir, &holder);
 	assert_true(fd >= 0);
-	/* flock is per open file: a child process is a second holder */
+	/* OFD locks belong to an open file: a child opening its own is a
+	 * second holder */
 	child = fork();
 	if (child == 0) {
 		pid_t h = 0;

@@ -557,14 +557,22 @@ cl_leftovers() {
 
 # Kills what we started, deletes every namespace and IPAM dir of the run.
 # Returns 1 if anything of the run is left behind.
+# A daemon built with sanitizers reports at exit (leaks) or when it dies
+# (memory errors) into its log; nothing else would notice.
+cl_sanitizer_reports() {
+	grep -l -E 'Sanitizer|runtime error:' "$CL_DIR"/*/run.log 2>/dev/null
+}
+
 cl_teardown() {
-	local pid ns
+	local pid ns san=""
 	[[ -n ${CL_PREFIX:-} && -n ${CL_DIR:-} ]] || return 0
 	if [[ -f $CL_DIR/pids ]]; then
 		while read -r pid; do
 			[[ -n $pid ]] && cl_kill_pid "$pid"
 		done <"$CL_DIR/pids"
 	fi
+	san=$(cl_sanitizer_reports)
+	[[ -z $san ]] || sed -n '/Sanitizer\|runtime error:/,$p' $san >&2
 	for ns in $(cl_leftovers); do
 		# anything still running inside a namespace of ours is ours
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -582,4 +590,5 @@ cl_teardown() {
 		cl_err "teardown left IPAM dirs under $CL_IPAM_DIR"
 		return 1
 	fi
+	[[ -z $san ]] || cl_err "sanitizer report in $san"
 }
