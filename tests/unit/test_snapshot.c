@@ -27,6 +27,7 @@
 #include "util.h"
 
 #include "snapshot_test.h"
+#include "tmpfile.h"
 
 static struct snapshot *load(const char *path)
 {
@@ -446,19 +447,6 @@ static void test_limits(void **state)
 		   NAME ": items[1] Pod: item is 54 bytes, more than the "
 			"limit of 53 (max_item_bytes)",
 		   NULL);
-}
-
-static char *write_tmp(const char *content, size_t len)
-{
-	char *path = strdup("/tmp/test_snapshot.XXXXXX");
-	int fd;
-
-	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, len), (ssize_t)len);
-	close(fd);
-	return path;
 }
 
 static void test_load_file(void **state)

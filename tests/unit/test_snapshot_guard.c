@@ -36,6 +36,7 @@
 #include "snapshot.h"
 #include "snapshot_int.h"
 #include "util.h"
+#include "tmpfile.h"
 
 #define CHANGED                                                                \
 	": changed while loading (truncated by a writer?); keeping the last "  \
@@ -71,19 +72,6 @@ static char *make_doc(size_t n, size_t pods, size_t *len)
 			      "]}\n");
 	*len = o;
 	return doc;
-}
-
-static char *write_tmp(const char *doc, size_t len)
-{
-	char *path = strdup("/tmp/test_snapshot_guard.XXXXXX");
-	int fd;
-
-	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, doc, len), (ssize_t)len);
-	close(fd);
-	return path;
 }
 
 struct mapped {
