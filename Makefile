@@ -2,7 +2,9 @@
 #
 #   make            build/snapnet
 #   make deps       install the missing Debian packages (idempotent)
-#   make check      deps, build, unit tests under ASan+UBSan, schema, bats
+#   make check      deps, build, unit tests under ASan+UBSan, schema,
+#                   fuzz regressions, bats (plain and sanitized agent)
+#   make fuzz       libFuzzer on the snapshot loader and the config parser
 #   make demo       3-node dual-stack cluster in network namespaces
 #   make bench      scale-S benchmark (not a test)
 
@@ -11,7 +13,8 @@ DEB_PKGS  := gcc libc6-dev make pkg-config libinih-dev libjson-c-dev libnl-3-dev
 	     libnl-route-3-dev libmnl-dev libipset-dev libxxhash-dev \
 	     libcmocka-dev bats containernetworking-plugins \
 	     python3 python3-jsonschema iproute2 iptables ipset \
-	     iputils-ping procps util-linux time jq
+	     iputils-ping procps util-linux time jq \
+	     clang libclang-rt-14-dev llvm-14
 
 SHELL     := /bin/bash
 CC        ?= gcc
@@ -87,9 +90,22 @@ integration-san: build/snapnet-san
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; \
 	$(call BATS_RUN,build/bats-san.tap,integration-san)
 
+# libFuzzer targets for the two parsers of untrusted files (tests/fuzz/):
+# `make fuzz` fuzzes each for FUZZ_SECONDS; fuzz-regress replays the seeds
+# and every input that once found a bug (part of check, a few seconds).
+FUZZ_SECONDS ?= 60
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-regress:
+	tests/fuzz/run.sh regress
+
+fuzz-cover:
+	tests/fuzz/run.sh cover
+
 check:
 	$(MAKE) deps
-	$(MAKE) all unit schema integration integration-san
+	$(MAKE) all unit schema fuzz-regress integration integration-san
 
 demo:
 	$(MAKE) deps
@@ -108,5 +124,5 @@ clean:
 	rm -rf build
 
 .SECONDARY: $(SAN_OBJS)
-.PHONY: all deps unit schema integration integration-san check demo bench format clean
+.PHONY: all deps unit schema integration integration-san fuzz fuzz-regress fuzz-cover check demo bench format clean
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)

@@ -113,6 +113,10 @@ static int set_str(char *dst, size_t len, const char *v)
 {
 	if (!*v || strpbrk(v, " \t#"))
 		return -EINVAL;
+	/* control characters would reach logs, messages and file names */
+	for (const char *q = v; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return -EINVAL;
 	return str_copy(dst, v, len) ? 0 : -ENAMETOOLONG;
 }
 
@@ -215,7 +219,7 @@ static const struct key keys[] = {
 
 struct parse_ctx {
 	struct config *c;
-	FILE *f;
+	const char *buf, *pos, *end; /* the whole file, and where we are */
 	unsigned line;
 	char *err;
 	size_t errlen;
@@ -369,14 +373,15 @@ static void scan_line(struct parse_ctx *p, const char *s)
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *p = stream;
-	char *s = fgets(str, num, p->f);
+	const char *nl;
 	size_t n;
 
-	if (!s)
+	if (p->pos >= p->end)
 		return NULL;
+	nl = memchr(p->pos, '\n', (size_t)(p->end - p->pos));
+	n = nl ? (size_t)(nl - p->pos) + 1 : (size_t)(p->end - p->pos);
 	p->line++;
-	n = strlen(s);
-	if (n == (size_t)num - 1 && s[n - 1] != '\n' && !feof(p->f)) {
+	if (n > (size_t)num - 1) {
 		if (!p->rc) {
 			p->err_line = p->line;
 			p->rc = errf(p->err, p->errlen, E2BIG,
@@ -386,8 +391,37 @@ static char *reader(char *str, int num, void *stream)
 		}
 		return NULL;
 	}
-	scan_line(p, s);
-	return s;
+	memcpy(str, p->pos, n);
+	str[n] = '\0';
+	p->pos += n;
+	scan_line(p, str);
+	return str;
+}
+
+/* The whole file in memory, so line lengths are exact and a NUL byte
+ * (which would hide the rest of its line from inih) is an error. */
+static int read_whole(struct parse_ctx *p, const char *path, char **buf)
+{
+	const char *nul;
+	size_t len;
+	unsigned line = 1;
+	int r = read_file_small(path, 1 << 20, buf, &len);
+
+	if (r < 0)
+		return errf(p->err, p->errlen, -r, "%s: %s", path,
+			    r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+	nul = memchr(*buf, '\0', len);
+	if (nul) {
+		for (const char *q = *buf; q < nul; q++)
+			line += *q == '\n';
+		free(*buf);
+		*buf = NULL;
+		return errf(p->err, p->errlen, EINVAL, "%s:%u: NUL byte", path,
+			    line);
+	}
+	p->buf = p->pos = *buf;
+	p->end = *buf + len;
+	return 0;
 }
 
 /* Value checks live in the key table so they name the line; this one is
@@ -405,27 +439,24 @@ static int check_semantics(const struct config *c, char *err, size_t len)
 int config_load(const char *path, struct config *c, char *err, size_t errlen)
 {
 	struct parse_ctx p = { .c = c, .err = err, .errlen = errlen };
+	char *text = NULL;
 	int r;
 
 	config_defaults(c);
 	if (!str_copy(c->path, path, sizeof(c->path)))
 		return errf(err, errlen, ENAMETOOLONG, "%s: path too long",
 			    path);
-	p.f = fopen(path, "re");
-	if (!p.f)
-		return errf(err, errlen, errno, "%s: %s", path,
-			    strerror(errno));
+	r = read_whole(&p, path, &text);
+	if (r < 0)
+		return r;
 	r = ini_parse_stream(reader, &p, handler, &p);
-	fclose(p.f);
+	free(text);
 	/* inih goes on after a syntax error: report whichever came first */
 	if (r > 0 && (!p.rc || (unsigned)r < p.err_line))
 		return errf(err, errlen, EINVAL, "%s:%d: syntax error", path,
 			    r);
 	if (p.rc)
 		return p.rc;
-	if (r > 0)
-		return errf(err, errlen, EINVAL, "%s:%d: syntax error", path,
-			    r);
 	if (r < 0)
 		return errf(err, errlen, EIO, "%s: cannot read", path);
 	return check_semantics(c, err, errlen);

@@ -35,7 +35,8 @@ static const char *level_name(int level)
 	}
 }
 
-static void emit(int level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+emit(int level, const char *fmt, va_list ap)
 {
 	char line[2048];
 

@@ -163,7 +163,7 @@ static int item_walk(struct load *ld, char *kind)
 	struct scan_str key, val;
 	bool have = false;
 	char where[48];
-	int c;
+	int c, n;
 
 	sc->pos++; /* '{' */
 	if (scan_peek(sc) == '}') {
@@ -181,8 +181,11 @@ static int item_walk(struct load *ld, char *kind)
 			}
 			if (scan_string(sc, &val) < 0)
 				return syntax_err(ld);
-			/* last one wins, as in json-c and Python */
-			if (scan_str_decode(&val, kind, KIND_MAX) < 0)
+			/* last one wins, as in json-c and Python; a kind
+			 * with a \u0000 in it ("Node\u0000") names no kind
+			 * we know, so it must not compare equal to one */
+			n = scan_str_decode(&val, kind, KIND_MAX);
+			if (n < 0 || (size_t)n != strlen(kind))
 				kind[0] = '\0';
 			have = true;
 		} else if (scan_value(sc, 3) < 0) {

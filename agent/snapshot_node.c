@@ -335,7 +335,9 @@ static int one_address(struct snap_build *b, size_t item, struct node *n,
 	if (r < 0)
 		return r;
 	snprintf(field, sizeof(field), "status.addresses[%zu].address", i);
-	if (strcmp(json_object_get_string(type), "InternalIP"))
+	/* by length too: "InternalIP\u0000" is not an InternalIP */
+	if (json_object_get_string_len(type) != sizeof("InternalIP") - 1 ||
+	    strcmp(json_object_get_string(type), "InternalIP"))
 		return 0;
 	s = json_object_get_string(addr);
 	len = (size_t)json_object_get_string_len(addr);

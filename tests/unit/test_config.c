@@ -322,6 +322,37 @@ static void test_paths_and_names(void **state)
 	expect_error("[agent]\nnode_name = a#b\n", ":2: [agent] node_name");
 }
 
+/* Bytes inih would misread: a NUL hides the rest of its line (found by
+ * fuzzing: "; comment\0<spaces>mtu = 9000" set mtu), control characters
+ * would reach logs and file names. A last line without a newline may use
+ * the whole 199 bytes. */
+static void test_odd_bytes(void **state)
+{
+	static const char nul[] = "[cni]\n; comment\0   mtu = 9000\n";
+	char text[256], path[64];
+	struct config c;
+	char err[ERRLEN] = "";
+	int fd;
+
+	(void)state;
+	strcpy(path, tmpl);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, nul, sizeof(nul) - 1), sizeof(nul) - 1);
+	close(fd);
+	assert_true(config_load(path, &c, err, ERRLEN) < 0);
+	unlink(path);
+	if (!strstr(err, ":2: NUL byte"))
+		fail_msg("%s", err);
+	expect_error("[agent]\nnode_name = a\x1b[2Kb\n", ":2: [agent] node_name");
+	expect_error("[agent]\nnode_name = a\x7f\n", ":2: [agent] node_name");
+	/* ";" + 198 x "x" = 199 bytes, last line, no newline: fine */
+	memset(text, 0, sizeof(text));
+	strcpy(text, "[cni]\n;");
+	memset(text + strlen(text), 'x', 198);
+	assert_int_equal(load(text, &c, err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_paths_and_names),
+		cmocka_unit_test(test_odd_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

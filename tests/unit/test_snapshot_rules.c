@@ -302,9 +302,29 @@ static void test_internal_ip_unique(void **state)
 				 NODE("b", ADDRS(IIP("10.0.0.2"))))));
 }
 
+/* Found by fuzzing: a decoded \u0000 must not end a kind or an address
+ * type early, or "Node\u0000" would be a Node and "InternalIP\u0000" an
+ * InternalIP. */
+static void test_nul_in_names(void **state)
+{
+	struct snapshot *s;
+
+	(void)state;
+	s = parse(LIST(NODE("a", ""),
+		       "{\"kind\":\"Node\\u0000\",\"metadata\":{\"name\":\"b\"}}"));
+	assert_int_equal(s->n_nodes, 1);
+	assert_int_equal(s->counts.other, 1);
+	snapshot_free(s);
+	s = parse(LIST(NODE("a", ",\"status\":{\"addresses\":[{\"type\":"
+			    "\"InternalIP\\u0000\",\"address\":\"10.0.0.1\"}]}")));
+	assert_false(prefix_present(&s->nodes[0].internal_ip[0]));
+	snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_nul_in_names),
 	    cmocka_unit_test(test_internal_ip_unique),
 		cmocka_unit_test(test_pod_cidr_lengths),
 	    cmocka_unit_test(test_reserved_ranges),
