@@ -38,7 +38,7 @@ foreign_bridge() { # VARIANT
 	echo "apply: rc=$status: $output"
 	[ "$status" -eq 1 ]
 	grep -q "link $CL_BRIDGE.*not snapnet's" <<<"$output"
-	jq -e '.functions.cni.error | contains("not snapnet'"'"'s")' \
+	cl_json_true '.functions.cni.error | contains("not snapnet'"'"'s")' \
 		<<<"$(cl_status node-a)"
 	cl_assert_routes node-a node-a node-b node-c # routes are unaffected
 	after=$(ip -n "$ns" -d addr show dev "$CL_BRIDGE")

@@ -30,7 +30,7 @@ bad_snapshot() { # VARIANT
 		run cl_snapnet node-a status
 		echo "$output"
 		[ "$status" -eq 0 ]
-		jq -e --arg f "$snap" '.result == "error" and
+		cl_json_true --arg f "$snap" '.result == "error" and
 			(.error | contains($f))' <<<"$output"
 		kill -0 "$pid"
 		cl_assert_routes node-a node-a node-b node-c

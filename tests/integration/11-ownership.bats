@@ -30,7 +30,7 @@ ownership() { # VARIANT
 	[ "$status" -eq 1 ]
 	grep -q "in use by snapnet pid $pid" <<<"$output"
 	run cl_snapnet node-a status
-	jq -e ".running == true and .running_pid == $pid" <<<"$output"
+	cl_json_true ".running == true and .running_pid == $pid" <<<"$output"
 
 	# new settings for everything snapnet marks; another plugin's
 	# conflist already sits under the new file name
@@ -44,7 +44,7 @@ ownership() { # VARIANT
 	cl_assert_routes node-a node-a node-b node-c
 	cl_stop node-a
 	run cl_snapnet node-a status
-	jq -e '.running == false' <<<"$output"
+	cl_json_true '.running == false' <<<"$output"
 
 	run cl_snapnet node-a apply
 	echo "apply under new settings: rc=$status: $output"

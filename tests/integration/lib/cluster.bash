@@ -344,11 +344,20 @@ cl_kill_pid() {
 cl_status() { cat "$CL_DIR/$1/state/status.json" 2>/dev/null; }
 
 # cl_wait_status NODE JQ_EXPR [TIMEOUT_MS]: poll the status file every 50 ms.
+# True only for a non-empty JSON document on stdin whose jq expression is
+# true: jq 1.6's -e exits 0 on empty input, which made a wait for a
+# status file that did not exist yet succeed at once.
+cl_json_true() { # JQ-ARGS... <JSON
+	local doc
+	doc=$(cat)
+	[[ -n $doc ]] && jq -e "$@" <<<"$doc" >/dev/null
+}
+
 cl_wait_status() {
 	local node=$1 expr=$2 tmo=${3:-3000} t0
 	t0=$(cl_ms)
 	while (($(cl_ms) - t0 <= tmo)); do
-		cl_status "$node" | jq -e "$expr" >/dev/null 2>&1 && return 0
+		cl_status "$node" | cl_json_true "$expr" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	cl_err "$node: status never matched '$expr' within ${tmo} ms;" \
