@@ -120,15 +120,14 @@ static int set_str(char *dst, size_t len, const char *v)
 	return str_copy(dst, v, len) ? 0 : -ENAMETOOLONG;
 }
 
-/* An absolute path, stored without trailing slashes so "/x/" and "/x"
- * compare equal (ownership records compare paths as strings). */
+/* A path, stored without trailing slashes so "/x/" and "/x" compare
+ * equal (ownership records compare paths as strings). A relative path is
+ * taken from the working directory, as the shell would. */
 static int set_path(char *dst, size_t len, const char *v)
 {
 	size_t n;
 	int r;
 
-	if (*v != '/')
-		return -EINVAL;
 	r = set_str(dst, len, v);
 	for (n = strlen(dst); r == 0 && n > 1 && dst[n - 1] == '/'; n--)
 		dst[n - 1] = '\0';
@@ -158,7 +157,7 @@ enum key_type {
 	K_IFNAME,
 	K_MTU,	    /* K_UINT that also admits 0, "leave it to the plugin" */
 	K_FILENAME, /* K_STR naming a file in a directory key: no '/' */
-	K_PATH,	    /* an absolute path */
+	K_PATH,	    /* a path, trailing slashes dropped */
 	K_CNINAME,  /* a CNI network name */
 };
 
@@ -181,9 +180,9 @@ struct key {
 static const struct key keys[] = {
 	KEY("agent", "node_name", K_STR, agent.node_name, 0, 0, "a node name"),
 	KEY("agent", "snapshot", K_PATH, agent.snapshot, 0, 0,
-	    "an absolute path without blanks or '#'"),
+	    "a path without blanks or '#'"),
 	KEY("agent", "state_dir", K_PATH, agent.state_dir, 0, 0,
-	    "an absolute path without blanks or '#'"),
+	    "a path without blanks or '#'"),
 	KEY("agent", "resync_interval", K_UINT, agent.resync_interval, 0, 86400,
 	    "seconds 0..86400"),
 	KEY("agent", "debounce_ms", K_UINT, agent.debounce_ms, 0, 60000,
@@ -197,7 +196,7 @@ static const struct key keys[] = {
 	    "error, warning, info or debug"),
 	KEY("cni", "enabled", K_BOOL, cni.enabled, 0, 0, "yes or no"),
 	KEY("cni", "conf_dir", K_PATH, cni.conf_dir, 0, 0,
-	    "an absolute path without blanks or '#'"),
+	    "a path without blanks or '#'"),
 	KEY("cni", "conf_file", K_FILENAME, cni.conf_file, 0, 0,
 	    "a file name, not a path"),
 	KEY("cni", "network_name", K_CNINAME, cni.network_name, 0, 0,
