@@ -323,21 +323,35 @@ static void cleanup_link(const struct config *c, struct func_result *r)
 	cni_nl_close(nl);
 }
 
+static bool str_member_is(json_object *o, const char *key, const char *want)
+{
+	json_object *v;
+
+	/* a key present with null gives v == NULL: not a string */
+	return json_object_object_get_ex(o, key, &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       !strcmp(json_object_get_string(v), want);
+}
+
 /* A conflist is ours when its first plugin is the bridge plugin on our
  * bridge: a file another network plugin wrote under the configured name
  * (a mistyped conf_file, say) is never removed. */
 static bool conf_is_ours(const struct config *c, const char *path)
 {
-	json_object *root = json_object_from_file(path), *plugins, *first, *v;
+	json_object *root = NULL, *plugins, *first;
 	bool ours = false;
+	char *text;
 
+	if (read_file_small(path, 1 << 20, &text, NULL) == 0) {
+		root = json_tokener_parse(text);
+		free(text);
+	}
 	if (root && json_object_object_get_ex(root, "plugins", &plugins) &&
 	    json_object_is_type(plugins, json_type_array) &&
 	    (first = json_object_array_get_idx(plugins, 0)) &&
-	    json_object_object_get_ex(first, "type", &v) &&
-	    !strcmp(json_object_get_string(v), "bridge") &&
-	    json_object_object_get_ex(first, "bridge", &v) &&
-	    !strcmp(json_object_get_string(v), c->cni.bridge))
+	    json_object_is_type(first, json_type_object) &&
+	    str_member_is(first, "type", "bridge") &&
+	    str_member_is(first, "bridge", c->cni.bridge))
 		ours = true;
 	json_object_put(root);
 	return ours;

@@ -27,6 +27,26 @@ void owner_from_config(const struct config *c, struct owner *o)
 	str_copy(o->conf_file, c->cni.conf_file, sizeof(o->conf_file));
 }
 
+static bool plain(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == '#' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+bool owner_valid(const struct owner *o)
+{
+	return o->protocol >= 5 && o->protocol <= 255 && o->table >= 1 &&
+	       o->table <= 0xfffffffeU && plain(o->bridge) &&
+	       strlen(o->bridge) < IFNAME_LEN && !strchr(o->bridge, '/') &&
+	       plain(o->conf_dir) && plain(o->conf_file) &&
+	       !strchr(o->conf_file, '/') && strcmp(o->conf_file, ".") &&
+	       strcmp(o->conf_file, "..");
+}
+
 void owner_to_config(const struct owner *o, const struct config *c,
 		     struct config *out)
 {
@@ -97,7 +117,7 @@ int owner_lock(const char *state_dir, pid_t *holder)
 	r = mkdir_p(state_dir);
 	if (r < 0 || (r = lock_path(state_dir, path, sizeof(path))) < 0)
 		return r;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	r = ofd_lock(fd, F_OFD_SETLK, F_WRLCK);
@@ -125,7 +145,7 @@ bool owner_lock_held(const char *state_dir, pid_t *holder)
 
 	if (lock_path(state_dir, path, sizeof(path)) < 0)
 		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	type = ofd_lock(fd, F_OFD_GETLK, F_WRLCK);

@@ -222,12 +222,19 @@ int reconcile_cleanup(struct agent *a)
 	struct owner was, now;
 	struct config old;
 	char diff[PATH_MAX * 2 + 32];
-	int rc;
+	int rc, r;
 
 	reset_results(a);
 	owner_from_config(&a->cfg, &now);
-	if (status_read_owner(&a->cfg, &was) == 0 &&
-	    owner_differs(&was, &now, diff, sizeof(diff))) {
+	r = status_read_owner(&a->cfg, &was);
+	if (r == -EINVAL) {
+		log_err("cleanup refused: %s/status.json holds no valid "
+			"ownership record, so what snapnet made cannot be "
+			"told from what the config names; fix or remove it",
+			a->cfg.agent.state_dir);
+		return 1;
+	}
+	if (r == 0 && owner_differs(&was, &now, diff, sizeof(diff))) {
 		log_info("cleanup: removing what the recorded settings own "
 			 "(%s), not what the new ones would", diff);
 		owner_to_config(&was, &a->cfg, &old);

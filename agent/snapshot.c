@@ -629,11 +629,13 @@ int snapshot_parse_map(const char *name, char *map, size_t size, uint64_t hash,
 	return r;
 }
 
-/* Opens path and checks what fstat says; returns the fd. */
+/* Opens path and checks what fstat says; returns the fd. O_NONBLOCK: a
+ * FIFO planted at the snapshot path must not block the daemon (signals
+ * are only read in its main loop); fstat then refuses it. */
 static int open_checked(const char *path, const struct snap_limits *lim,
 			struct stat *st, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return errf(err, errlen, errno, "%s: %s", path,

@@ -155,30 +155,52 @@ static bool get_uint(json_object *o, const char *k, unsigned *out)
 {
 	json_object *v;
 
+	int64_t n;
+
 	if (!json_object_object_get_ex(o, k, &v) ||
 	    !json_object_is_type(v, json_type_int))
 		return false;
-	*out = (unsigned)json_object_get_int64(v);
+	n = json_object_get_int64(v);
+	if (n < 0 || n > UINT_MAX)
+		return false;
+	*out = (unsigned)n;
 	return true;
+}
+
+/* Our own file, but read like any other: no blocking open, size cap. */
+static json_object *read_json(const char *path, int *err)
+{
+	json_object *root = NULL;
+	char *text;
+
+	*err = read_file_small(path, 1 << 20, &text, NULL);
+	if (*err == 0) {
+		root = json_tokener_parse(text);
+		free(text);
+		if (!root)
+			*err = -EINVAL;
+	}
+	return root;
 }
 
 int status_read_owner(const struct config *c, struct owner *w)
 {
 	char path[PATH_MAX + 16];
 	json_object *root, *o;
-	int r = -EINVAL;
+	int r = -EINVAL, e;
 
 	status_path(c, path, sizeof(path));
-	if (access(path, F_OK) < 0 && errno == ENOENT)
+	root = read_json(path, &e);
+	if (e == -ENOENT)
 		return -ENOENT;
-	root = json_object_from_file(path);
 	memset(w, 0, sizeof(*w));
 	if (root && json_object_object_get_ex(root, "owner", &o) &&
 	    get_uint(o, "protocol", &w->protocol) &&
 	    get_uint(o, "table", &w->table) &&
 	    get_str(o, "bridge", w->bridge, sizeof(w->bridge)) &&
 	    get_str(o, "conf_dir", w->conf_dir, sizeof(w->conf_dir)) &&
-	    get_str(o, "conf_file", w->conf_file, sizeof(w->conf_file)))
+	    get_str(o, "conf_file", w->conf_file, sizeof(w->conf_file)) &&
+	    owner_valid(w))
 		r = 0;
 	json_object_put(root);
 	return r;
@@ -200,12 +222,13 @@ int status_print(const struct config *c, FILE *out)
 	json_object *root;
 	pid_t holder = 0;
 	bool held;
+	int e;
 
 	status_path(c, path, sizeof(path));
-	root = json_object_from_file(path);
+	root = read_json(path, &e);
 	if (!root || !json_object_is_type(root, json_type_object)) {
 		fprintf(stderr, "snapnet: %s: %s (is the daemon running?)\n",
-			path, root ? "not a status object" : strerror(errno));
+			path, root ? "not a status object" : strerror(-e));
 		json_object_put(root);
 		return 1;
 	}

@@ -278,26 +278,50 @@ int write_file_atomic(const char *path, const void *data, size_t len, char *err,
 	return 0;
 }
 
+/* O_NONBLOCK: opening a FIFO planted where a file should be must not
+ * block the agent forever (signals are only read in the main loop); the
+ * fstat then refuses anything but a regular file. */
 int read_file_small(const char *path, size_t max, char **out, size_t *len)
 {
-	FILE *f = fopen(path, "re");
+	struct stat st;
 	char *buf;
-	size_t n;
+	size_t n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return (int)r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	buf = malloc(max + 1);
 	if (!buf) {
-		fclose(f);
+		close(fd);
 		return -ENOMEM;
 	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f) || n > max) {
-		fclose(f);
-		free(buf);
-		return n > max ? -EFBIG : -EIO;
+	/* read to EOF: /proc files report size 0 */
+	while (n <= max && (r = read(fd, buf + n, max + 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			close(fd);
+			free(buf);
+			return (int)r;
+		}
+		n += (size_t)r;
 	}
-	fclose(f);
+	close(fd);
+	if (n > max) {
+		free(buf);
+		return -EFBIG;
+	}
 	buf[n] = '\0';
 	*out = buf;
 	if (len)

@@ -19,6 +19,8 @@ bad_snapshot() { # VARIANT
 	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
 	cl_assert_routes node-a node-a node-b node-c
 	pid=$(cl_daemon_pid node-a)
+	sed "s|^state_dir = .*|state_dir = $CL_DIR/apply-state|" \
+		"$(cl_ini node-a)" >"$CL_DIR/apply.ini"
 
 	for kind in truncated badcidr dupcidr; do
 		echo "== $kind"
@@ -35,9 +37,12 @@ bad_snapshot() { # VARIANT
 		kill -0 "$pid"
 		cl_assert_routes node-a node-a node-b node-c
 
-		run cl_snapnet node-a apply
+		# apply with its own state_dir: the daemon holds node-a's
+		run ip netns exec "$(cl_ns node-a)" "$SNAPNET" apply \
+			-c "$CL_DIR/apply.ini"
 		echo "apply: rc=$status: $output"
 		[ "$status" -eq 1 ]
+		grep -qF "$snap" <<<"$output" # the load error, not the lock
 		cl_assert_routes node-a node-a node-b node-c
 		run "$SNAPNET" validate --node node-a "$snap"
 		echo "validate: rc=$status: $output"

@@ -76,6 +76,32 @@ ownership() { # VARIANT
 	echo "apply without a record: rc=$status: $output"
 	[ "$status" -eq 1 ]
 	grep -q "no readable ownership record" <<<"$output"
+
+	# a record that no config could produce (protocol 2 is the kernel's)
+	# is not trusted by cleanup either: refused, the kernel's connected
+	# routes and our proto-158 routes stay
+	jq '. + {owner: {protocol: 2, table: 254, bridge: "snbr1",
+		conf_dir: "x", conf_file: "y"}}' \
+		"$CL_DIR/node-a/state/status.json" >"$CL_DIR/s.json"
+	mv "$CL_DIR/s.json" "$CL_DIR/node-a/state/status.json"
+	run cl_snapnet node-a cleanup
+	echo "cleanup with a bad record: rc=$status: $output"
+	[ "$status" -eq 1 ]
+	grep -q "no valid ownership record" <<<"$output"
+	[ -n "$(any_route node-a 158)" ]
+	[ -n "$(any_route node-a kernel)" ]
+
+	# without a record, a conflist at our path that is not a bridge
+	# conflist for our bridge (here with null members) is left alone
+	rm "$CL_DIR/node-a/state/status.json"
+	echo '{"cniVersion":"1.0.0","name":"x","plugins":[{"type":null,"bridge":null}]}' \
+		>"$cni/05-other.conflist"
+	run cl_snapnet node-a cleanup
+	echo "cleanup: rc=$status: $output"
+	[ "$status" -eq 0 ]
+	grep -q "not snapnet's, left alone" <<<"$output"
+	grep -q '"type":null' "$cni/05-other.conflist"
+	[ -z "$(any_route node-a 158)" ]
 }
 
 @test "v4: one process per state_dir; changed ownership settings are refused, cleanup removes what the recorded ones made" {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "snapshot.h"
@@ -449,6 +450,24 @@ static void test_limits(void **state)
 		   NULL);
 }
 
+/* A FIFO planted at the snapshot path is rejected at once: a blocking
+ * open would hang the daemon, whose signals wait in its main loop. */
+static void test_load_fifo(void **state)
+{
+	char dir[] = "/tmp/snapnet-test-fifo-XXXXXX", path[96];
+	struct snapshot *s = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/snapshot.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_true(snapshot_load(path, NULL, NULL, &s, err, sizeof(err)) < 0);
+	assert_null(s);
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_load_file(void **state)
 {
 	static const char a[] = LIST(NODE("a", ""));
@@ -612,6 +631,7 @@ int main(void)
 	    cmocka_unit_test(test_cross_item_ok),
 	    cmocka_unit_test(test_cross_overlap_sorted),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_load_fifo),
 	    cmocka_unit_test(test_load_file),
 	    cmocka_unit_test(test_load_large),
 	    cmocka_unit_test(test_find_node),

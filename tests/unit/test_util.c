@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -178,6 +179,21 @@ static void test_atomic_write(void **state)
 	rmdir(dir);
 }
 
+/* A FIFO where a file should be: refused at once, never a blocked open
+ * (nothing writes to it here, so a blocking open would hang the test). */
+static void test_read_fifo(void **state)
+{
+	char dir[] = "/tmp/snapnet-test-fifo-XXXXXX", path[96], *buf;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(read_file_small(path, 100, &buf, NULL), -EINVAL);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_array_grow(void **state)
 {
 	size_t cap = 0;
@@ -209,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_cmp_and_nth),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_array_grow),
+		cmocka_unit_test(test_read_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
