@@ -18,6 +18,7 @@
 #include "snapshot_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,22 +139,42 @@ static int check_internal_ips(struct snap_build *b, const struct cidr_ref *refs,
 	return 0;
 }
 
-static int check_cidrs(struct snap_build *b)
+/* Every present prefix of one per-family field of struct node (pod_cidr
+ * or internal_ip, by offset), each with its entry, sorted by prefix and
+ * then item. NULL (error set) when out of memory. */
+static struct cidr_ref *sorted_refs(struct snap_build *b, size_t field,
+				    size_t *m)
 {
 	struct cidr_ref *refs = calloc(b->n * FAM_COUNT, sizeof(*refs));
-	size_t m = 0;
+
+	*m = 0;
+	if (!refs) {
+		errf(b->err, b->errlen, ENOMEM, "%s: %s", b->name,
+		     strerror(ENOMEM));
+		return NULL;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct prefix *p =
+			(const void *)((const char *)&b->ent[i].node + field);
+
+		for (int f = 0; f < FAM_COUNT; f++)
+			if (prefix_present(&p[f]))
+				refs[(*m)++] = (struct cidr_ref){ p[f],
+								  &b->ent[i] };
+	}
+	qsort(refs, *m, sizeof(*refs), cidr_ref_cmp);
+	return refs;
+}
+
+static int check_cidrs(struct snap_build *b)
+{
+	size_t m;
+	struct cidr_ref *refs =
+		sorted_refs(b, offsetof(struct node, pod_cidr), &m);
 	int r;
 
 	if (!refs)
-		return errf(b->err, b->errlen, ENOMEM, "%s: %s", b->name,
-			    strerror(ENOMEM));
-	for (size_t i = 0; i < b->n; i++)
-		for (int f = 0; f < FAM_COUNT; f++)
-			if (prefix_present(&b->ent[i].node.pod_cidr[f]))
-				refs[m++] = (struct cidr_ref){
-					b->ent[i].node.pod_cidr[f], &b->ent[i]
-				};
-	qsort(refs, m, sizeof(*refs), cidr_ref_cmp);
+		return -ENOMEM;
 	r = check_overlaps(b, refs, m);
 	if (r == 0)
 		r = check_internal_ips(b, refs, m);
@@ -164,22 +185,14 @@ static int check_cidrs(struct snap_build *b)
 /* Equal addresses sort next to each other; the later item is blamed. */
 static int check_unique_ips(struct snap_build *b)
 {
-	struct cidr_ref *refs = calloc(b->n * FAM_COUNT, sizeof(*refs));
 	char ia[PREFIX_STRLEN];
-	size_t m = 0;
+	size_t m;
+	struct cidr_ref *refs =
+		sorted_refs(b, offsetof(struct node, internal_ip), &m);
 	int r = 0;
 
 	if (!refs)
-		return errf(b->err, b->errlen, ENOMEM, "%s: %s", b->name,
-			    strerror(ENOMEM));
-	for (size_t i = 0; i < b->n; i++)
-		for (int f = 0; f < FAM_COUNT; f++)
-			if (prefix_present(&b->ent[i].node.internal_ip[f]))
-				refs[m++] = (struct cidr_ref){
-					b->ent[i].node.internal_ip[f],
-					&b->ent[i]
-				};
-	qsort(refs, m, sizeof(*refs), cidr_ref_cmp);
+		return -ENOMEM;
 	for (size_t i = 1; i < m && !r; i++) {
 		if (!prefix_equal(&refs[i - 1].p, &refs[i].p))
 			continue;
