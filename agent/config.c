@@ -286,6 +286,14 @@ static const struct key *find_key(const char *section, const char *name)
 	return NULL;
 }
 
+int config_set(struct config *c, const char *section, const char *name,
+	       const char *value)
+{
+	const struct key *k = find_key(section, name);
+
+	return k ? set_value(k, c, value) : -ENOENT;
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {

@@ -47,6 +47,10 @@ struct config {
 };
 
 void config_defaults(struct config *c);
+/* One key through the same validation as the file: 0, -ENOENT for an
+ * unknown key, -EINVAL (or -ENAMETOOLONG) for a bad value. */
+int config_set(struct config *c, const char *section, const char *name,
+	       const char *value);
 /* Defaults, then the file. Returns 0 or -errno with "FILE:LINE: ..." */
 int config_load(const char *path, struct config *c, char *err, size_t errlen);
 

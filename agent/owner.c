@@ -27,24 +27,21 @@ void owner_from_config(const struct config *c, struct owner *o)
 	str_copy(o->conf_file, c->cni.conf_file, sizeof(o->conf_file));
 }
 
-static bool plain(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == '#' || *s == 0x7f)
-			return false;
-	return true;
-}
-
+/* The record goes through the config's own key validation, so it obeys
+ * exactly the rules a config file does. */
 bool owner_valid(const struct owner *o)
 {
-	return o->protocol >= 5 && o->protocol <= 255 && o->table >= 1 &&
-	       o->table <= 0xfffffffeU && plain(o->bridge) &&
-	       strlen(o->bridge) < IFNAME_LEN && !strchr(o->bridge, '/') &&
-	       plain(o->conf_dir) && plain(o->conf_file) &&
-	       !strchr(o->conf_file, '/') && strcmp(o->conf_file, ".") &&
-	       strcmp(o->conf_file, "..");
+	char proto[16], table[16];
+	struct config c;
+
+	config_defaults(&c);
+	snprintf(proto, sizeof(proto), "%u", o->protocol);
+	snprintf(table, sizeof(table), "%u", o->table);
+	return !config_set(&c, "routes", "protocol", proto) &&
+	       !config_set(&c, "routes", "table", table) &&
+	       !config_set(&c, "cni", "bridge", o->bridge) &&
+	       !config_set(&c, "cni", "conf_dir", o->conf_dir) &&
+	       !config_set(&c, "cni", "conf_file", o->conf_file);
 }
 
 void owner_to_config(const struct owner *o, const struct config *c,

@@ -25,9 +25,8 @@ struct owner {
 };
 
 void owner_from_config(const struct config *c, struct owner *o);
-/* True when every field could have come from a valid config (protocol
- * 5..255, table 1..2^32-2, an interface name, a path and a file name
- * without blanks): a hand-edited record is never trusted blindly. */
+/* True when every field passes the config's own validation of its key:
+ * a hand-edited record is never trusted blindly. */
 bool owner_valid(const struct owner *o);
 /* A copy of c that owns what o describes. */
 void owner_to_config(const struct owner *o, const struct config *c,

@@ -50,6 +50,33 @@ static void test_differs(void **state)
 	assert_false(owner_differs(&a, &b, buf, sizeof(buf)));
 }
 
+/* A record obeys the config's own rules, key by key. */
+static void test_valid(void **state)
+{
+	struct config c;
+	struct owner o;
+
+	(void)state;
+	config_defaults(&c);
+	owner_from_config(&c, &o);
+	assert_true(owner_valid(&o));
+	o.protocol = 2; /* the kernel's */
+	assert_false(owner_valid(&o));
+	owner_from_config(&c, &o);
+	o.table = 0;
+	assert_false(owner_valid(&o));
+	owner_from_config(&c, &o);
+	str_copy(o.bridge, "a b", sizeof(o.bridge));
+	assert_false(owner_valid(&o));
+	owner_from_config(&c, &o);
+	str_copy(o.conf_file, "../x", sizeof(o.conf_file));
+	assert_false(owner_valid(&o));
+	owner_from_config(&c, &o);
+	str_copy(o.conf_dir, "/x # y", sizeof(o.conf_dir));
+	assert_false(owner_valid(&o));
+	assert_int_equal(config_set(&c, "routes", "nope", "1"), -ENOENT);
+}
+
 static void test_lock(void **state)
 {
 	char dir[] = "/tmp/snapnet-test-owner-XXXXXX", path[96];
@@ -87,6 +114,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_differs),
+		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_lock),
 	};
 
