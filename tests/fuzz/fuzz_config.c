@@ -28,22 +28,14 @@
 #include "config.h"
 #include "util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Debian's inih reads lines into 200 bytes: 199 and the NUL. */
 #define LINE_MAX_BYTES 199
 
-static int memfd = -1;
-static char path[64];
+static const char *path; /* the memfd of the current input */
 
 /* A string field: terminated inside its buffer, then non-empty and free
  * of the characters set_str() refuses. */
@@ -52,6 +44,8 @@ static const char *str_field(const char *s, size_t size)
 	CHECK(memchr(s, '\0', size) != NULL);
 	CHECK(s[0] != '\0');
 	CHECK(!strpbrk(s, " \t#"));
+	for (const char *p = s; *p; p++)
+		CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
 	return s;
 }
 
@@ -59,7 +53,7 @@ static void check_path(const char *s, size_t size)
 {
 	size_t n = strlen(str_field(s, size));
 
-	CHECK(s[0] == '/');
+	/* relative paths are allowed; trailing slashes are dropped */
 	CHECK(n == 1 || s[n - 1] != '/');
 }
 
@@ -149,13 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[ERRLEN];
 	int r;
 
-	if (memfd < 0) {
-		memfd = memfd_create("fuzz-config", MFD_CLOEXEC);
-		CHECK(memfd >= 0);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-	}
-	CHECK(ftruncate(memfd, 0) == 0);
-	CHECK(pwrite(memfd, data, size, 0) == (ssize_t)size);
+	path = fuzz_file(data, size);
 	err[0] = '\0';
 	r = config_load(path, &c, err, sizeof(err));
 	if (r < 0) {

@@ -44,22 +44,13 @@
 #include "snapshot.h"
 #include "util.h"
 
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NAME "fuzz.json"
 #define MAX_DESIRED 8 /* desired_build() calls per input */
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
-
-static int memfd = -1;
-static char memfd_path[64];
 
 static bool ok_errno(int r)
 {
@@ -376,10 +367,8 @@ static void load_agrees(const uint8_t *data, size_t size,
 	char err[ERRLEN], want[ERRLEN];
 	int r;
 
-	if (memfd < 0)
-		return;
-	CHECK(ftruncate(memfd, 0) == 0);
-	CHECK(pwrite(memfd, data, size, 0) == (ssize_t)size);
+	const char *memfd_path = fuzz_file(data, size);
+
 	err[0] = '\0';
 	r = snapshot_load(memfd_path, NULL, NULL, &s, err, sizeof(err));
 	CHECK(r == ref_r);
@@ -418,12 +407,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct snap_limits def;
 	int r, tr;
 
-	if (memfd < 0) {
-		memfd = memfd_create("fuzz-snapshot", MFD_CLOEXEC);
-		if (memfd >= 0)
-			snprintf(memfd_path, sizeof(memfd_path),
-				 "/proc/self/fd/%d", memfd);
-	}
 	snapshot_limits_default(&def);
 	r = parse(data, size, &def, &s, err, sizeof(err));
 	tr = parse(data, size, &tiny, &t, terr, sizeof(terr));
