@@ -11,18 +11,12 @@ daemon_inotify() { # VARIANT
 	cl_init "$1"
 	cl_underlay 3
 	cl_set_snapshot node-a node-b
-	cl_start node-a
-	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
+	cl_start_ready node-a
 	cl_assert_routes node-a node-a node-b
 
 	# the exporter renames a new snapshot into place
 	cl_write_snapshot "$(cl_snapshot_path node-a)" node-a node-b node-c
-	if ! cl_wait 1000 cl_assert_routes node-a node-a node-b node-c \
-		2>/dev/null; then
-		cl_assert_routes node-a node-a node-b node-c || true
-		echo "node-c's routes did not appear within 1 s"
-		return 1
-	fi
+	cl_wait_routes 1000 node-a node-a node-b node-c
 	echo "picked up in $CL_WAITED ms"
 	cl_wait_status node-a '.trigger == "inotify" and .result == "ok"' 1000
 

@@ -15,8 +15,7 @@ bad_snapshot() { # VARIANT
 	cl_underlay 3
 	cl_set_snapshot node-a node-b node-c
 	snap=$(cl_snapshot_path node-a)
-	cl_start node-a
-	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
+	cl_start_ready node-a
 	cl_assert_routes node-a node-a node-b node-c
 	pid=$(cl_daemon_pid node-a)
 	sed "s|^state_dir = .*|state_dir = $CL_DIR/apply-state|" \

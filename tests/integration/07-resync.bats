@@ -13,8 +13,7 @@ resync() { # VARIANT
 	cl_set_snapshot node-a node-b node-c
 	cl_write_config node-a agent.resync_interval=1
 	ns=$(cl_ns node-a)
-	cl_start node-a
-	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
+	cl_start_ready node-a
 	cl_assert_routes node-a node-a node-b node-c
 
 	# `ip route del` fails (and so does the test) unless it removed one
@@ -23,12 +22,7 @@ resync() { # VARIANT
 			proto "$CL_PROTO"
 	done
 
-	if ! cl_wait 3000 cl_assert_routes node-a node-a node-b node-c \
-		2>/dev/null; then
-		cl_assert_routes node-a node-a node-b node-c || true
-		echo "the deleted route did not come back within 3 s"
-		return 1
-	fi
+	cl_wait_routes 3000 node-a node-a node-b node-c
 	echo "repaired after $CL_WAITED ms"
 	cl_wait_status node-a '.result == "ok"' 1000
 	kill -0 "$(cl_daemon_pid node-a)"

@@ -14,8 +14,7 @@ signals() { # VARIANT
 	cl_init "$1"
 	cl_underlay 3
 	cl_set_snapshot node-a node-b
-	cl_start node-a
-	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
+	cl_start_ready node-a
 	cl_assert_routes node-a node-a node-b
 	pid=$(cl_daemon_pid node-a)
 	ini=$(cl_ini node-a)
@@ -51,7 +50,7 @@ signals() { # VARIANT
 	# is counted once its status is written, which follows the routes
 	n=$(passes)
 	cl_write_snapshot "$other" node-a node-b
-	cl_wait 1000 cl_assert_routes node-a node-a node-b
+	cl_wait_routes 1000 node-a node-a node-b
 	cl_wait_status node-a ".passes > $n and .result == \"ok\"" 2000
 	n=$(passes)
 	cl_write_snapshot "$(cl_snapshot_path node-a)" node-a node-c
@@ -66,8 +65,7 @@ debounce() { # VARIANT
 	cl_underlay 3
 	cl_set_snapshot node-a node-b
 	cl_write_config node-a agent.debounce_ms=400
-	cl_start node-a
-	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
+	cl_start_ready node-a
 	snap=$(cl_snapshot_path node-a)
 	cl_gen_snapshot node-a node-b >"$CL_DIR/ab.json"
 	cl_gen_snapshot node-a node-b node-c >"$CL_DIR/abc.json"
@@ -81,7 +79,7 @@ debounce() { # VARIANT
 		fi
 		mv -f "$snap.tmp" "$snap"
 	done
-	cl_wait 3000 cl_assert_routes node-a node-a node-b node-c
+	cl_wait_routes 3000 node-a node-a node-b node-c
 	sleep 0.6 # let any straggling debounced pass run
 	echo "passes for 20 renames: $(($(passes) - n))"
 	[ $(($(passes) - n)) -ge 1 ]

@@ -20,8 +20,7 @@ ownership() { # VARIANT
 	cluster3 "$1"
 	ns=$(cl_ns node-a)
 	cni=$CL_DIR/node-a/cni
-	cl_start node-a
-	cl_wait_status node-a '.result == "ok" and .passes >= 1' 3000
+	cl_start_ready node-a
 	pid=$(cl_daemon_pid node-a)
 	[ -e "$cni/10-snapnet.conflist" ]
 

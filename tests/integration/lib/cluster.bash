@@ -13,6 +13,7 @@
 #   cl_set_snapshot NODE...    snapshot with these nodes, on every node
 #   cl_snapnet NODE CMD ...    build/snapnet CMD -c NODE's ini, in its netns
 #   cl_start NODE / cl_stop NODE     the daemon, in the background
+#   cl_start_ready NODE        the same, returning after its first good pass
 #   cl_pod_add NODE POD        a pod namespace wired by the real CNI plugins
 #   cl_ping POD IP             first echo reply within 3 s
 #   cl_teardown                kill, delete, remove; safe to call twice
@@ -320,6 +321,11 @@ cl_start() { # NODE [ARGS...]
 	echo "$pid" >>"$CL_DIR/pids"
 }
 
+# The daemon, once its first pass has succeeded.
+cl_start_ready() { # NODE [ARGS...]
+	cl_start "$@" &&
+		cl_wait_status "$1" '.result == "ok" and .passes >= 1' 3000
+}
 cl_daemon_pid() { cat "$CL_DIR/$1/run.pid"; }
 
 cl_stop() { # NODE
@@ -416,6 +422,16 @@ cl_assert_routes() { # NODE PEER...
 				$'\n'"have:"$'\n'"$have"$'\n'"want:"$'\n'"$want" ||
 			return 1
 	done
+}
+
+# Polls until NODE holds exactly the routes to PEERs' pod CIDRs; on
+# timeout shows the difference. The time taken is in CL_WAITED (ms).
+cl_wait_routes() { # TIMEOUT_MS NODE PEER...
+	local tmo=$1
+	shift
+	cl_wait "$tmo" cl_assert_routes "$@" 2>/dev/null && return 0
+	cl_assert_routes "$@" || true
+	cl_err "$1: routes not as wanted within $tmo ms"
 }
 
 cl_has_route() { # NODE FAMILY "DST via GW"
