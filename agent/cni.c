@@ -219,7 +219,7 @@ static bool report_foreign(struct pass *p, struct func_result *r,
 	if (foreign_why(s, why, sizeof(why))) {
 		snprintf(line, sizeof(line), "link %s", br);
 		pass_report(p, r, line, why);
-		snprintf(r->error, sizeof(r->error), "%s: %s", line, why);
+		pass_error(r, "%s: %s", line, why);
 		return true;
 	}
 	for (size_t i = 0; i < s->n_addrs; i++) {
@@ -288,10 +288,7 @@ static void cleanup_step(struct func_result *r, const char *line, int e,
 		return;
 	}
 	r->failed++;
-	/* Truncating a long path in the status text is fine. */
-	if (!r->error[0] &&
-	    snprintf(r->error, sizeof(r->error), "%s: %s", line, why) < 0)
-		r->error[0] = '\0';
+	pass_error(r, "%s: %s", line, why);
 }
 
 /* Deletes the bridge only when the dump proves it is ours; a foreign

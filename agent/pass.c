@@ -8,18 +8,24 @@
  */
 #include "pass.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "util.h"
 
-static void keep_first_error(struct func_result *r, const char *line,
-			     const char *why)
+void pass_error(struct func_result *r, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (r->error[0])
 		return;
-	snprintf(r->error, sizeof(r->error), "%s: %s", line, why);
+	va_start(ap, fmt);
+	/* a long path cut short in the status text is fine */
+	if (vsnprintf(r->error, sizeof(r->error), fmt, ap) < 0)
+		r->error[0] = '\0';
+	va_end(ap);
 }
 
 void pass_op(struct pass *p, struct func_result *r, const char *line)
@@ -37,7 +43,7 @@ void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
 	(void)p;
 	r->failed++;
 	log_limited(LOG_ERR, "%s: %s: %s", r->name, line, why);
-	keep_first_error(r, line, why);
+	pass_error(r, "%s: %s", line, why);
 }
 
 void pass_report(struct pass *p, struct func_result *r, const char *line,

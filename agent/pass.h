@@ -53,6 +53,11 @@ void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
 		    const char *why);
 void pass_report(struct pass *p, struct func_result *r, const char *line,
 		 const char *why);
+/* Records the first error of a function (later ones only go to the log):
+ * the status file shows what went wrong first. */
+void pass_error(struct func_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The delete guard. Counts the net removals (n_del - n_add: a replaced
  * object is not a loss) against n_owned. In PASS_APPLY, false (with
  * r->refused set and the error recorded) when they exceed

@@ -105,9 +105,7 @@ static int run_functions(struct agent *a, struct pass *p)
 		r->ran = true;
 		if (funcs[f].run(p, r) < 0 || r->failed || r->refused) {
 			failed++;
-			if (!r->error[0])
-				snprintf(r->error, sizeof(r->error),
-					 "%s failed", r->name);
+			pass_error(r, "%s failed", r->name);
 			if (!a->st.error[0])
 				snprintf(a->st.error, sizeof(a->st.error),
 					 "%s: %s", r->name, r->error);

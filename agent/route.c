@@ -76,10 +76,10 @@ static int apply(struct pass *p, struct func_result *r,
 	int e;
 
 	e = route_batch_apply(ops, n, on_done, &a, err, sizeof(err));
-	if (e && !r->error[0])
-		str_copy(r->error, err, sizeof(r->error));
-	if (e)
+	if (e) {
+		pass_error(r, "%s", err);
 		return e;
+	}
 	return a.first_err;
 }
 
@@ -111,12 +111,6 @@ static unsigned report_plan(struct pass *p, struct func_result *r,
 	return n_del;
 }
 
-static void set_error(struct func_result *r, const char *msg)
-{
-	if (!r->error[0])
-		str_copy(r->error, msg, sizeof(r->error));
-}
-
 static unsigned count_adds(const struct route_op *ops, size_t n)
 {
 	unsigned k = 0;
@@ -140,7 +134,7 @@ int route_reconcile(struct pass *p, struct func_result *r)
 	if (p->mode != PASS_PLAN_OFFLINE) {
 		e = route_nl_dump(p->cfg, true, &k, err, sizeof(err));
 		if (e) {
-			set_error(r, err);
+			pass_error(r, "%s", err);
 			return e;
 		}
 	}
@@ -149,7 +143,7 @@ int route_reconcile(struct pass *p, struct func_result *r)
 		       k.have, k.n_have, k.conn, k.n_conn,
 		       p->mode == PASS_PLAN_OFFLINE, &ops, &n_ops);
 	if (e) {
-		set_error(r, "route plan: out of memory");
+		pass_error(r, "route plan: out of memory");
 		goto out;
 	}
 	n_del = report_plan(p, r, ops, n_ops);
@@ -181,7 +175,7 @@ int route_cleanup(const struct config *c, struct func_result *r)
 	r->ran = true;
 	e = route_nl_dump(c, false, &k, err, sizeof(err));
 	if (e) {
-		set_error(r, err);
+		pass_error(r, "%s", err);
 		return e;
 	}
 	r->owned = (unsigned)k.n_have;
@@ -189,7 +183,7 @@ int route_cleanup(const struct config *c, struct func_result *r)
 	e = route_plan(c, NULL, 0, k.have, k.n_have, NULL, 0, false, &ops,
 		       &n_ops);
 	if (e) {
-		set_error(r, "route plan: out of memory");
+		pass_error(r, "route plan: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n_ops; i++)
