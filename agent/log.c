@@ -16,11 +16,6 @@ void log_set_level(int level)
 	cur_level = level;
 }
 
-int log_get_level(void)
-{
-	return cur_level;
-}
-
 static const char *level_name(int level)
 {
 	switch (level) {
