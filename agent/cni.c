@@ -80,6 +80,27 @@ static void conf_dump(const struct config *c, struct cni_state *s)
 	}
 }
 
+/* Temp files of the conflist that a killed write left: runtimes ignore
+ * them (no .conflist suffix), but they pile up. Listing fails quietly. */
+static void conf_temps(const struct config *c, struct cni_state *s)
+{
+	char path[PATH_MAX];
+
+	if (cni_conf_path(c, path, sizeof(path)) < 0 ||
+	    file_stale_temps(path, &s->temps, &s->n_temps) < 0) {
+		s->temps = NULL;
+		s->n_temps = 0;
+	}
+}
+
+static int temp_remove(const char *path, char *err, size_t errlen)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		return errf(err, errlen, errno, "%s: %s", path,
+			    strerror(errno));
+	return 0;
+}
+
 static int conf_write(const struct config *c, const char *bytes, char *err,
 		      size_t errlen)
 {
@@ -102,6 +123,7 @@ static int state_dump(struct pass *p, struct cni_nl *nl, struct cni_state *s,
 	const struct config *c = p->cfg;
 
 	conf_dump(c, s);
+	conf_temps(c, s);
 	for (int i = 0; i < FAM_COUNT; i++)
 		s->forwarding[i] = sysctl_read(fam_of_index(i));
 	return cni_nl_dump(nl, c->cni.bridge, s, err, errlen);
@@ -120,6 +142,11 @@ static int op_apply(struct pass *p, struct cni_nl *nl, const char *conf,
 				       errlen);
 	case CNI_OP_LINK_UP:
 		return cni_nl_link_up(nl, c->cni.bridge, err, errlen);
+	case CNI_OP_LINK_MTU:
+		return cni_nl_link_mtu(nl, c->cni.bridge, c->cni.mtu, err,
+				       errlen);
+	case CNI_OP_TEMP_DEL:
+		return temp_remove(op->path, err, errlen);
 	case CNI_OP_ADDR_ADD:
 	case CNI_OP_ADDR_DEL:
 		return cni_nl_addr(nl, c->cni.bridge,
@@ -291,6 +318,24 @@ static void cleanup_step(struct func_result *r, const char *line, int e,
 	pass_error(r, "%s: %s", line, why);
 }
 
+/* Addresses someone else put on our bridge go with it: every pass said
+ * "left alone", so cleanup says what became of them. */
+static void report_lost_addrs(struct pass *p, struct func_result *r,
+			      const struct cni_state *s)
+{
+	char line[96], a[PREFIX_STRLEN];
+
+	for (size_t i = 0; i < s->n_addrs; i++) {
+		if (cni_addr_gateway_like(&s->addrs[i]))
+			continue;
+		snprintf(line, sizeof(line), "addr %s dev %s",
+			 prefix_format(&s->addrs[i], a, sizeof(a)),
+			 p->cfg->cni.bridge);
+		pass_report(p, r, line,
+			    "not snapnet's, removed together with the bridge");
+	}
+}
+
 /* Deletes the bridge only when the dump proves it is ours; a foreign
  * link of that name is reported (cleanup still succeeds: everything
  * snapnet owns is gone). cni_nl_link_del() checks again at the moment
@@ -313,6 +358,8 @@ static void cleanup_link(const struct config *c, struct func_result *r)
 	} else if (!e && s.link_exists) {
 		e = cni_nl_link_del(nl, c->cni.bridge, err, sizeof(err));
 		cleanup_step(r, line, e, err);
+		if (!e)
+			report_lost_addrs(&p, r, &s);
 	} else if (e) {
 		cleanup_step(r, line, e, err);
 	}
@@ -373,6 +420,9 @@ int cni_cleanup(const struct config *c, struct func_result *r)
 			e = -errno;
 		cleanup_step(r, line, e, strerror(-e));
 	}
+	if (!e && (e = file_remove_stale_temps(path)) < 0)
+		pass_error(r, "%s: stale temporary files: %s", path,
+			   strerror(-e));
 	cleanup_link(c, r);
 	return r->failed ? -EIO : 0;
 }

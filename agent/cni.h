@@ -49,10 +49,13 @@ struct cni_state {
 	bool link_ours; /* a bridge whose ifalias is CNI_LINK_ALIAS */
 	char link_alias[CNI_ALIAS_SHOW]; /* its ifalias, "" when none */
 	bool link_up;			 /* IFF_UP */
+	unsigned mtu;			 /* of our bridge */
 	int ifindex;
 	struct prefix *addrs; /* on our bridge only, minus IPv6 link-local */
 	size_t n_addrs;
 	int forwarding[FAM_COUNT]; /* sysctl value by fam_index, -1 unknown */
+	char **temps; /* conflist temp files a killed write left behind */
+	size_t n_temps;
 };
 
 void cni_state_free(struct cni_state *s); /* frees members, not s */
@@ -61,6 +64,8 @@ enum cni_op_kind {
 	CNI_OP_WRITE,	 /* write the conflist */
 	CNI_OP_LINK_ADD, /* create the bridge and tag it CNI_LINK_ALIAS */
 	CNI_OP_LINK_UP,	 /* set it up */
+	CNI_OP_LINK_MTU, /* our bridge's MTU to [cni] mtu (when not 0) */
+	CNI_OP_TEMP_DEL, /* remove a stale temp file of the conflist */
 	CNI_OP_ADDR_ADD, /* gateway address onto the bridge */
 	CNI_OP_ADDR_DEL, /* stale address off the bridge */
 	CNI_OP_SYSCTL,	 /* forwarding = 1 for op.addr.family */
@@ -69,10 +74,13 @@ enum cni_op_kind {
 struct cni_op {
 	enum cni_op_kind kind;
 	struct prefix addr; /* ADDR_*: address/len; SYSCTL: family */
+	const char *path;   /* TEMP_DEL: points into the cni_state */
 };
 
 /* Pure. want_conf: the rendered conflist. Ops come out in apply order:
- * write, link add, link up, addr dels, addr adds (IPv4 first), sysctls.
+ * write, stale temp removals, link add, link up, mtu, addr dels, addr
+ * adds (IPv4 first), sysctls. [cni] mtu 0 leaves the bridge's MTU as
+ * the kernel has it.
  * A link of that name that is not our bridge (cni_link_foreign()) gets
  * no link or addr ops (the caller reports it). On our bridge only stale
  * addresses that look like a gateway we would have added
@@ -130,6 +138,8 @@ int cni_nl_link_add(struct cni_nl *nl, const char *bridge, unsigned mtu,
 		    char *err, size_t errlen);
 int cni_nl_link_up(struct cni_nl *nl, const char *bridge, char *err,
 		   size_t errlen);
+int cni_nl_link_mtu(struct cni_nl *nl, const char *bridge, unsigned mtu,
+		    char *err, size_t errlen);
 int cni_nl_addr(struct cni_nl *nl, const char *bridge, bool add,
 		const struct prefix *a, char *err, size_t errlen);
 /* Deletes the link only when it is our bridge; absent is success. */

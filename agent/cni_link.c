@@ -192,6 +192,7 @@ int cni_nl_dump(struct cni_nl *nl, const char *bridge, struct cni_state *s,
 		 rtnl_link_get_ifalias(link) ? rtnl_link_get_ifalias(link) : "",
 		 sizeof(s->link_alias));
 	s->link_up = (rtnl_link_get_flags(link) & IFF_UP) != 0;
+	s->mtu = rtnl_link_get_mtu(link);
 	s->ifindex = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
 	/* A foreign link of our name is reported, never touched: its
@@ -204,8 +205,9 @@ int cni_nl_dump(struct cni_nl *nl, const char *bridge, struct cni_state *s,
 /* One RTM_NEWLINK change on `link` (consumed): an alias and/or flags.
  * `what` names the operation in the error text. */
 static int link_modify(struct cni_nl *nl, struct rtnl_link *link,
-		       const char *alias, unsigned flags, const char *what,
-		       const char *bridge, char *err, size_t errlen)
+		       const char *alias, unsigned flags, unsigned mtu,
+		       const char *what, const char *bridge, char *err,
+		       size_t errlen)
 {
 	struct rtnl_link *change = rtnl_link_alloc();
 	int r;
@@ -219,6 +221,8 @@ static int link_modify(struct cni_nl *nl, struct rtnl_link *link,
 		rtnl_link_set_ifalias(change, alias);
 	if (flags)
 		rtnl_link_set_flags(change, flags);
+	if (mtu)
+		rtnl_link_set_mtu(change, mtu);
 	r = rtnl_link_change(nl->sk, link, change, 0);
 	rtnl_link_put(change);
 	rtnl_link_put(link);
@@ -241,7 +245,7 @@ static int tag(struct cni_nl *nl, const char *bridge, char *err, size_t errlen)
 			    "link add %s: gone before "
 			    "it could be tagged",
 			    bridge);
-	return link_modify(nl, link, CNI_LINK_ALIAS, 0, "link set alias",
+	return link_modify(nl, link, CNI_LINK_ALIAS, 0, 0, "link set alias",
 			   bridge, err, errlen);
 }
 
@@ -304,8 +308,20 @@ int cni_nl_link_up(struct cni_nl *nl, const char *bridge, char *err,
 
 	if (r < 0)
 		return r;
-	return link_modify(nl, link, NULL, IFF_UP, "link set up", bridge, err,
-			   errlen);
+	return link_modify(nl, link, NULL, IFF_UP, 0, "link set up", bridge,
+			   err, errlen);
+}
+
+int cni_nl_link_mtu(struct cni_nl *nl, const char *bridge, unsigned mtu,
+		    char *err, size_t errlen)
+{
+	struct rtnl_link *link;
+	int r = owned_get(nl, bridge, "link set mtu", &link, err, errlen);
+
+	if (r < 0)
+		return r;
+	return link_modify(nl, link, NULL, 0, mtu, "link set mtu", bridge,
+			   err, errlen);
 }
 
 static struct rtnl_addr *addr_build(int ifindex, const struct prefix *a)

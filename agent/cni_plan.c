@@ -110,13 +110,17 @@ bool cni_addr_gateway_like(const struct prefix *a)
 	return prefix_equal(&gw, a);
 }
 
-static void plan_link(const struct desired *d, const struct cni_state *have,
-		      struct cni_op *ops, size_t *n)
+static void plan_link(const struct config *c, const struct desired *d,
+		      const struct cni_state *have, struct cni_op *ops,
+		      size_t *n)
 {
 	if (!have->link_exists)
 		push(ops, n, CNI_OP_LINK_ADD, NULL);
 	if (!have->link_exists || !have->link_up)
 		push(ops, n, CNI_OP_LINK_UP, NULL);
+	/* a new bridge is made with the MTU; 0 leaves the kernel's */
+	if (have->link_exists && c->cni.mtu && have->mtu != c->cni.mtu)
+		push(ops, n, CNI_OP_LINK_MTU, NULL);
 	/* deletes before adds: see the top of the file */
 	for (size_t i = 0; have->link_exists && i < have->n_addrs; i++)
 		if (!wanted_addr(d, &have->addrs[i]) &&
@@ -154,8 +158,9 @@ int cni_plan(const struct config *c, const struct desired *d,
 	     const char *want_conf, const struct cni_state *have,
 	     struct cni_op **ops, size_t *n_ops)
 {
-	/* write + link add + up + FAM_COUNT adds + dels + FAM_COUNT sysctls */
-	size_t max = 3 + 2 * FAM_COUNT + have->n_addrs;
+	/* write + temps + link add + up + mtu + FAM_COUNT adds + dels +
+	 * FAM_COUNT sysctls */
+	size_t max = 4 + 2 * FAM_COUNT + have->n_addrs + have->n_temps;
 	struct cni_op *v = calloc(max, sizeof(*v));
 	size_t n = 0;
 
@@ -165,8 +170,12 @@ int cni_plan(const struct config *c, const struct desired *d,
 		return -ENOMEM;
 	if (conf_differs(want_conf, have))
 		push(v, &n, CNI_OP_WRITE, NULL);
+	for (size_t i = 0; i < have->n_temps; i++) {
+		push(v, &n, CNI_OP_TEMP_DEL, NULL);
+		v[n - 1].path = have->temps[i];
+	}
 	if (!have->link_exists || have->link_ours)
-		plan_link(d, have, v, &n);
+		plan_link(c, d, have, v, &n);
 	plan_sysctl(c, d, have, v, &n);
 	if (!n) {
 		free(v);
@@ -257,6 +266,12 @@ char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
 	case CNI_OP_LINK_UP:
 		snprintf(buf, len, "link set %s up", br);
 		break;
+	case CNI_OP_LINK_MTU:
+		snprintf(buf, len, "link set %s mtu %u", br, c->cni.mtu);
+		break;
+	case CNI_OP_TEMP_DEL:
+		snprintf(buf, len, "cni remove %s", op->path ? op->path : "?");
+		break;
 	case CNI_OP_ADDR_ADD:
 	case CNI_OP_ADDR_DEL:
 		snprintf(buf, len, "addr %s %s dev %s",
@@ -279,8 +294,11 @@ void cni_state_free(struct cni_state *s)
 		return;
 	free(s->conf);
 	free(s->addrs);
+	file_list_free(s->temps, s->n_temps);
 	s->conf = NULL;
 	s->addrs = NULL;
+	s->temps = NULL;
+	s->n_temps = 0;
 	s->conf_len = 0;
 	s->n_addrs = 0;
 }

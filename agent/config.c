@@ -25,12 +25,37 @@
 #include "log.h"
 #include "util.h"
 
+/* What kubelet names its Node when --hostname-override is not given:
+ * the hostname, blanks trimmed, lowercased (node names are DNS
+ * subdomains, which are lowercase). */
+void config_hostname(char *buf, size_t len)
+{
+	char host[HOST_NAME_MAX + 1] = "";
+
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	config_node_name_norm(host, buf, len);
+}
+
+void config_node_name_norm(const char *in, char *buf, size_t len)
+{
+	size_t a = 0, b = strlen(in), n = 0;
+
+	while (a < b && isspace((unsigned char)in[a]))
+		a++;
+	while (b > a && isspace((unsigned char)in[b - 1]))
+		b--;
+	for (; a < b && n + 1 < len; a++)
+		buf[n++] = (char)tolower((unsigned char)in[a]);
+	if (len)
+		buf[n] = '\0';
+}
+
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (gethostname(c->agent.node_name, sizeof(c->agent.node_name)) < 0)
-		c->agent.node_name[0] = '\0';
-	c->agent.node_name[sizeof(c->agent.node_name) - 1] = '\0';
+	config_hostname(c->agent.node_name, sizeof(c->agent.node_name));
 	strcpy(c->agent.snapshot, "/var/lib/snapnet/snapshot.json");
 	strcpy(c->agent.state_dir, "/var/lib/snapnet/state");
 	c->agent.resync_interval = 30;
@@ -120,18 +145,118 @@ static int set_str(char *dst, size_t len, const char *v)
 	return str_copy(dst, v, len) ? 0 : -ENAMETOOLONG;
 }
 
-/* A path, stored without trailing slashes so "/x/" and "/x" compare
- * equal (ownership records compare paths as strings). A relative path is
- * taken from the working directory, as the shell would. */
-static int set_path(char *dst, size_t len, const char *v)
+/*
+ * The kernel's rules for a link name (dev_valid_name() and
+ * dev_alloc_name()): 1..15 bytes, not "." or "..", no '/', ':' or
+ * blank; and no '%', which the kernel expands into a number ("a%db"
+ * becomes "a0b"), so the link would never be found under its name
+ * again. "all" and "default" name the sysctl directories of
+ * net.ipv{4,6}.conf, not a link.
+ */
+bool config_ifname_valid(const char *v)
 {
-	size_t n;
-	int r;
+	size_t n = strlen(v);
 
-	r = set_str(dst, len, v);
-	for (n = strlen(dst); r == 0 && n > 1 && dst[n - 1] == '/'; n--)
-		dst[n - 1] = '\0';
-	return r;
+	if (n == 0 || n >= IFNAME_LEN || !strcmp(v, ".") || !strcmp(v, "..") ||
+	    !strcmp(v, "all") || !strcmp(v, "default"))
+		return false;
+	for (const char *p = v; *p; p++)
+		if (strchr("/:%", *p) || isspace((unsigned char)*p) ||
+		    (unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Appends component [s, s+n) to the normalised absolute path in dst
+ * (length *dl): "." vanishes, ".." drops the last component. */
+static bool path_push(char *dst, size_t len, size_t *dl, const char *s,
+		      size_t n)
+{
+	if (n == 0 || (n == 1 && s[0] == '.'))
+		return true;
+	if (n == 2 && s[0] == '.' && s[1] == '.') {
+		while (*dl > 1 && dst[*dl - 1] != '/')
+			(*dl)--;
+		if (*dl > 1)
+			(*dl)--; /* the slash before it */
+		dst[*dl] = '\0';
+		return true;
+	}
+	if (*dl + (*dl > 1) + n + 1 > len)
+		return false;
+	if (*dl > 1)
+		dst[(*dl)++] = '/';
+	memcpy(dst + *dl, s, n);
+	*dl += n;
+	dst[*dl] = '\0';
+	return true;
+}
+
+/* Appends every component of path p. */
+static bool path_push_all(char *dst, size_t len, size_t *dl, const char *p)
+{
+	while (*p) {
+		const char *e = strchrnul(p, '/');
+
+		if (!path_push(dst, len, dl, p, (size_t)(e - p)))
+			return false;
+		p = *e ? e + 1 : e;
+	}
+	return true;
+}
+
+/*
+ * A path, made absolute and normalised lexically ("//", "." and ".."
+ * resolved, no trailing slash): ownership records and the state_dir lock
+ * compare paths as strings, so one config must name one place whatever
+ * the working directory, and "/x/" and "/x" must not be two places. A
+ * relative path is taken from `base` (the config file's directory), or
+ * from the working directory when base is NULL or relative itself.
+ */
+int config_path_abs(char *dst, size_t len, const char *v, const char *base)
+{
+	char cwd[PATH_MAX];
+	size_t dl = 1;
+
+	if (len < 2)
+		return -ENAMETOOLONG;
+	strcpy(dst, "/");
+	if (v[0] == '/')
+		return path_push_all(dst, len, &dl, v) ? 0 : -ENAMETOOLONG;
+	if (!base || base[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		if (!path_push_all(dst, len, &dl, cwd))
+			return -ENAMETOOLONG;
+	}
+	if (base && !path_push_all(dst, len, &dl, base))
+		return -ENAMETOOLONG;
+	return path_push_all(dst, len, &dl, v) ? 0 : -ENAMETOOLONG;
+}
+
+/* The directory of the config file a key came from, "" for none. */
+static void config_dir(const struct config *c, char *buf, size_t len)
+{
+	const char *slash = strrchr(c->path, '/');
+
+	if (!c->path[0] || !slash) {
+		str_copy(buf, c->path[0] ? "." : "", len);
+		return;
+	}
+	snprintf(buf, len, "%.*s", (int)(slash - c->path + (slash == c->path)),
+		 c->path);
+}
+
+static int set_path(const struct config *c, char *dst, size_t len,
+		    const char *v)
+{
+	char tmp[PATH_MAX], base[PATH_MAX];
+	int r = set_str(tmp, sizeof(tmp), v);
+
+	config_dir(c, base, sizeof(base));
+	if (r == 0)
+		r = config_path_abs(tmp, sizeof(tmp), v, base[0] ? base : NULL);
+	return r ? r : set_str(dst, len, tmp);
 }
 
 /* CNI's rule for a network name: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
@@ -159,6 +284,7 @@ enum key_type {
 	K_FILENAME, /* K_STR naming a file in a directory key: no '/' */
 	K_PATH,	    /* a path, trailing slashes dropped */
 	K_CNINAME,  /* a CNI network name */
+	K_NODE,	    /* a node name: trimmed and lowercased, as kubelet does */
 };
 
 struct key {
@@ -178,7 +304,7 @@ struct key {
 	}
 
 static const struct key keys[] = {
-	KEY("agent", "node_name", K_STR, agent.node_name, 0, 0, "a node name"),
+	KEY("agent", "node_name", K_NODE, agent.node_name, 0, 0, "a node name"),
 	KEY("agent", "snapshot", K_PATH, agent.snapshot, 0, 0,
 	    "a path without blanks or '#'"),
 	KEY("agent", "state_dir", K_PATH, agent.state_dir, 0, 0,
@@ -202,7 +328,8 @@ static const struct key keys[] = {
 	KEY("cni", "network_name", K_CNINAME, cni.network_name, 0, 0,
 	    "a CNI network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)"),
 	KEY("cni", "bridge", K_IFNAME, cni.bridge, 0, 0,
-	    "an interface name of 1..15 characters"),
+	    "an interface name: 1..15 bytes, no '/', ':', '%' or blanks, "
+	    "not \".\", \"..\", \"all\" or \"default\""),
 	KEY("cni", "mtu", K_MTU, cni.mtu, 68, 65535, "0 or 68..65535"),
 	KEY("cni", "hairpin", K_BOOL, cni.hairpin, 0, 0, "yes or no"),
 	KEY("cni", "ip_forward", K_BOOL, cni.ip_forward, 0, 0, "yes or no"),
@@ -251,12 +378,19 @@ static int set_value(const struct key *k, struct config *c, const char *v)
 	case K_STR:
 		return set_str(field, k->size, v);
 	case K_PATH:
-		return set_path(field, k->size, v);
+		return set_path(c, field, k->size, v);
 	case K_CNINAME:
 		return set_cni_name(field, k->size, v);
+	case K_NODE: {
+		char norm[NODE_NAME_MAX];
+
+		if (strlen(v) >= sizeof(norm))
+			return -ENAMETOOLONG;
+		config_node_name_norm(v, norm, sizeof(norm));
+		return set_str(field, k->size, norm);
+	}
 	case K_IFNAME:
-		if (strlen(v) >= IFNAME_LEN || strchr(v, '/') ||
-		    strpbrk(v, " \t"))
+		if (!config_ifname_valid(v))
 			return -EINVAL;
 		return set_str(field, k->size, v);
 	case K_FILENAME:

@@ -47,6 +47,19 @@ struct config {
 };
 
 void config_defaults(struct config *c);
+/* This host's Node name as kubelet derives it: the hostname, trimmed
+ * and lowercased. "" when the hostname is unknown. */
+void config_hostname(char *buf, size_t len);
+/* in, blanks trimmed and lowercased, into buf (always terminated). */
+void config_node_name_norm(const char *in, char *buf, size_t len);
+/* True when v is a name the kernel gives a link exactly as written. */
+bool config_ifname_valid(const char *v);
+/* v made absolute and normalised lexically into dst; a relative v is
+ * taken from base (absolute, or itself from the working directory) or,
+ * when base is NULL, from the working directory. 0 or -ENAMETOOLONG /
+ * -errno of getcwd(). Paths in a config file are taken from the file's
+ * directory, so one file names one state_dir wherever it is read. */
+int config_path_abs(char *dst, size_t len, const char *v, const char *base);
 /* One key through the same validation as the file: 0, -ENOENT for an
  * unknown key, -EINVAL (or -ENAMETOOLONG) for a bad value. */
 int config_set(struct config *c, const char *section, const char *name,

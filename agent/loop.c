@@ -12,6 +12,12 @@
  * SIGTERM/SIGINT exit and leave the data plane in place (pods keep their
  * network across an agent restart); `snapnet cleanup` removes it.
  * SIGHUP reloads the config and resyncs; SIGUSR1 resyncs.
+ *
+ * A retry timer of its own (RETRY_MS), whatever resync_interval says,
+ * re-establishes a lost watch (the directory was renamed or deleted) and
+ * repeats a pass whose ownership record or status file could not be
+ * written (a full disk): the daemon never goes deaf waiting for a resync
+ * that may be off.
  */
 #define _GNU_SOURCE
 #include "loop.h"
@@ -31,9 +37,13 @@
 #include "log.h"
 #include "owner.h"
 
+#define RETRY_MS 1000
+
 struct loop {
 	struct agent *a;
-	int ep, ino, sig, resync, debounce;
+	int ep, ino, sig, resync, debounce, retry;
+	bool retry_armed;
+	bool status_failed; /* the last status write failed */
 	int wd;
 	char dir[PATH_MAX], base[NAME_MAX + 1];
 	uint64_t first_event_ms; /* 0 = no pass pending */
@@ -83,14 +93,34 @@ static int watch_snapshot(struct loop *l, bool create)
 	return 0;
 }
 
+static void retry_arm(struct loop *l, bool on)
+{
+	if (on == l->retry_armed)
+		return;
+	if (on)
+		timer_arm(l->retry, RETRY_MS, true);
+	else
+		timerfd_settime(l->retry, 0, &(struct itimerspec){ 0 }, NULL);
+	l->retry_armed = on;
+}
+
+/* What the retry timer is for: a watch to re-establish, or a pass whose
+ * record or status did not reach the disk. */
+static bool retry_wanted(const struct loop *l)
+{
+	return l->wd < 0 || l->status_failed || l->a->st.record_failed;
+}
+
 static void run_pass(struct loop *l, const char *trigger)
 {
 	char err[ERRLEN];
 
 	l->first_event_ms = 0;
 	reconcile_pass(l->a, PASS_APPLY, NULL, trigger);
-	if (status_write(l->a, err, sizeof(err)) < 0)
-		log_err("status: %s", err);
+	l->status_failed = status_write(l->a, err, sizeof(err)) < 0;
+	if (l->status_failed)
+		log_err("status: %s; retrying every %u ms", err, RETRY_MS);
+	retry_arm(l, retry_wanted(l));
 	log_info("pass %llu (%s): %s in %.0f ms%s",
 		 (unsigned long long)l->a->st.passes, trigger,
 		 l->a->st.ok ? "ok" : "error", l->a->st.duration_ms,
@@ -136,7 +166,8 @@ static bool scan_events(struct loop *l, const char *buf, ssize_t n,
 	return hit;
 }
 
-static void rewatch(struct loop *l)
+/* 0 when the watch is back; else the retry timer keeps trying. */
+static int rewatch(struct loop *l)
 {
 	int r;
 
@@ -144,9 +175,14 @@ static void rewatch(struct loop *l)
 		inotify_rm_watch(l->ino, l->wd); /* EINVAL if already gone */
 	l->wd = -1;
 	r = watch_snapshot(l, false);
-	if (r < 0)
-		log_limited(LOG_ERR, "%s: cannot watch: %s; retrying at each "
-			    "resync", l->dir, strerror(-r));
+	if (r < 0) {
+		log_limited(LOG_ERR, "%s: cannot watch: %s; retrying every "
+			    "%u ms", l->dir, strerror(-r), RETRY_MS);
+		retry_arm(l, true);
+	} else {
+		log_info("watching %s/%s again", l->dir, l->base);
+	}
+	return r;
 }
 
 static void on_inotify(struct loop *l)
@@ -236,6 +272,8 @@ static void on_signal(struct loop *l)
 			run_pass(l, "sighup");
 			break;
 		case SIGUSR1:
+			if (l->wd < 0)
+				rewatch(l);
 			run_pass(l, "sigusr1");
 			break;
 		}
@@ -278,8 +316,10 @@ static int setup(struct loop *l, sigset_t *mask)
 	l->resync = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	l->debounce =
 	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	l->retry = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if ((r = add_fd(l, l->ino)) < 0 || (r = add_fd(l, l->sig)) < 0 ||
-	    (r = add_fd(l, l->resync)) < 0 || (r = add_fd(l, l->debounce)) < 0)
+	    (r = add_fd(l, l->resync)) < 0 ||
+	    (r = add_fd(l, l->debounce)) < 0 || (r = add_fd(l, l->retry)) < 0)
 		return r;
 	if ((r = watch_snapshot(l, true)) < 0)
 		return r;
@@ -288,11 +328,27 @@ static int setup(struct loop *l, sigset_t *mask)
 
 static void teardown(struct loop *l)
 {
-	int fds[] = { l->ep, l->ino, l->sig, l->resync, l->debounce };
+	int fds[] = { l->ep, l->ino, l->sig, l->resync, l->debounce, l->retry };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+}
+
+/* A watch that comes back means the snapshot may have changed unseen:
+ * a pass follows. So does a failed record or status write. */
+static void on_retry(struct loop *l)
+{
+	bool again = l->a->st.record_failed || l->status_failed;
+
+	drain(l->retry);
+	if (l->wd < 0 && rewatch(l) == 0)
+		again = true;
+	if (again) {
+		run_pass(l, "retry");
+		return;
+	}
+	retry_arm(l, retry_wanted(l));
 }
 
 static void dispatch(struct loop *l, int fd)
@@ -309,6 +365,8 @@ static void dispatch(struct loop *l, int fd)
 		if (l->wd < 0)
 			rewatch(l);
 		run_pass(l, "resync");
+	} else if (fd == l->retry) {
+		on_retry(l);
 	}
 }
 
@@ -320,6 +378,7 @@ int loop_run(struct agent *a)
 			  .sig = -1,
 			  .resync = -1,
 			  .debounce = -1,
+			  .retry = -1,
 			  .wd = -1 };
 	struct epoll_event evs[8];
 	sigset_t mask;

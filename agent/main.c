@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "desired.h"
 #include "log.h"
@@ -15,6 +16,7 @@
 #include "reconcile.h"
 #include "owner.h"
 #include "snapshot.h"
+#include "util.h"
 
 #ifndef SNAPNET_VERSION
 #define SNAPNET_VERSION "0.1.0"
@@ -40,7 +42,31 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+/* An option a command does not take is an error, never ignored: a user
+ * who typed `apply --offline` meant "do not touch my machine". */
+static int refuse(const char *cmd, const char *what)
+{
+	fprintf(stderr, "snapnet %s: %s\n", cmd, what);
+	usage(stderr);
+	return -EINVAL;
+}
+
+static int take_value(const char *cmd, const char *opt, const char **dst)
+{
+	char what[64];
+
+	if (!*optarg) {
+		snprintf(what, sizeof(what), "%s needs a non-empty value", opt);
+		return refuse(cmd, what);
+	}
+	*dst = optarg;
+	return 0;
+}
+
+/* `allowed` holds the short letters of the options cmd takes (o is
+ * --offline, f is --force); `nargs` the positional arguments. */
+static int parse_opts(int argc, char **argv, const char *allowed, int nargs,
+		      struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -51,34 +77,93 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c;
+	const char *cmd = argv[1];
+	char what[64];
+	int c, r = 0;
 
 	optind = 2; /* argv[1] is the command */
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "c:s:n:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 's':
-			o->snapshot = optarg;
-			break;
-		case 'n':
-			o->node = optarg;
-			break;
-		case 'o':
-			o->offline = true;
-			break;
-		case 'f':
-			o->force = true;
-			break;
-		case 'h':
+		if (c == 'h') {
 			usage(stdout);
 			exit(0);
-		default:
-			return -EINVAL;
 		}
+		if (c == '?' || c == ':')
+			return refuse(cmd, "bad option");
+		if (!strchr(allowed, c)) {
+			snprintf(what, sizeof(what), "does not take %s",
+				 argv[optind - 1]);
+			return refuse(cmd, what);
+		}
+		if (c == 'c')
+			r = take_value(cmd, "-c", &o->config);
+		else if (c == 's')
+			r = take_value(cmd, "-s", &o->snapshot);
+		else if (c == 'n')
+			r = take_value(cmd, "--node", &o->node);
+		else if (c == 'o')
+			o->offline = true;
+		else if (c == 'f')
+			o->force = true;
+		if (r < 0)
+			return r;
 	}
 	o->argi = optind;
+	if (argc - optind != nargs) {
+		snprintf(what, sizeof(what), "takes %d argument%s, not %d",
+			 nargs, nargs == 1 ? "" : "s", argc - optind);
+		return refuse(cmd, what);
+	}
+	return 0;
+}
+
+/* CAP_NET_ADMIN is what every kernel change needs; without it the
+ * first thing to fail would be the state_dir lock, with a message that
+ * names a file, not the cause. */
+static bool have_net_admin(void)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return geteuid() == 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << 12); /* CAP_NET_ADMIN */
+}
+
+static int need_net_admin(const char *cmd)
+{
+	if (have_net_admin())
+		return 0;
+	fprintf(stderr,
+		"snapnet %s: needs root (CAP_NET_ADMIN) to change routes, "
+		"links and sysctls; `snapnet plan --offline` needs neither\n",
+		cmd);
+	return -EPERM;
+}
+
+/* A command line value goes through the same checks as the config key
+ * it overrides (a relative -s path is made absolute, --node lowercased). */
+static int override(const struct agent *a, const char *key, const char *opt,
+		    const char *v, char *dst, size_t len)
+{
+	struct config c = a->cfg;
+	const char *out;
+
+	if (!v)
+		return 0;
+	c.path[0] = '\0'; /* a relative -s is the shell's: from the cwd */
+	if (config_set(&c, "agent", key, v) < 0) {
+		fprintf(stderr, "snapnet: %s \"%s\": not a valid %s\n", opt, v,
+			key);
+		return -EINVAL;
+	}
+	out = !strcmp(key, "node_name") ? c.agent.node_name : c.agent.snapshot;
+	str_copy(dst, out, len);
 	return 0;
 }
 
@@ -97,11 +182,11 @@ static int load_agent(struct agent *a, const struct opts *o, bool need_conf)
 		fprintf(stderr, "snapnet: %s\n", err);
 		return -EINVAL;
 	}
-	if (o->node)
-		str_copy(a->node_override, o->node, sizeof(a->node_override));
-	if (o->snapshot)
-		str_copy(a->snapshot_override, o->snapshot,
-			 sizeof(a->snapshot_override));
+	if (override(a, "node_name", "--node", o->node, a->node_override,
+		     sizeof(a->node_override)) < 0 ||
+	    override(a, "snapshot", "-s", o->snapshot, a->snapshot_override,
+		     sizeof(a->snapshot_override)) < 0)
+		return -EINVAL;
 	a->force_override = o->force;
 	agent_apply_overrides(a);
 	return 0;
@@ -125,63 +210,76 @@ static int take_state_dir(const struct agent *a)
 	return fd < 0 ? -1 : 0;
 }
 
-/* Refuses to work under ownership settings other than those of the last
- * run: what the old ones made would be orphaned. */
-static int check_owner(const struct agent *a)
+/* Whether the ownership settings differ from those recorded by the last
+ * run: 0 same (or no record: a first run here), 1 differ or unreadable,
+ * with the refusal written to why. */
+static int owner_refusal(const struct agent *a, char *why, size_t len)
 {
 	struct owner was, now;
 	char diff[PATH_MAX * 2 + 32];
-	int r;
+	int r = owner_read(a->cfg.agent.state_dir, &was);
 
-	r = status_read_owner(&a->cfg, &was);
 	if (r == -ENOENT)
-		return 0; /* first run here */
+		return 0;
 	if (r < 0) {
-		fprintf(stderr,
-			"snapnet: %s/status.json holds no readable ownership "
-			"record, so snapnet cannot tell whether its settings "
-			"changed; if they did not, remove that file\n",
-			a->cfg.agent.state_dir);
-		return -1;
+		snprintf(why, len,
+			 "%s/%s holds no readable ownership record, so "
+			 "snapnet cannot tell whether its settings changed; "
+			 "if they did not, remove that file",
+			 a->cfg.agent.state_dir, OWNER_FILE);
+		return 1;
 	}
 	owner_from_config(&a->cfg, &now);
 	if (!owner_differs(&was, &now, diff, sizeof(diff)))
 		return 0;
-	fprintf(stderr,
-		"snapnet: %s: ownership settings changed since the last run "
-		"(%s): what the old settings made would be orphaned; run "
-		"`snapnet cleanup -c %s` first (it removes what the old settings made)\n",
-		a->cfg.path, diff, a->cfg.path);
+	snprintf(why, len,
+		 "%s: ownership settings changed since the last run (%s): "
+		 "what the old settings made would be orphaned; run "
+		 "`snapnet cleanup -c %s` first (it removes what the old "
+		 "settings made)",
+		 a->cfg.path, diff, a->cfg.path);
+	return 1;
+}
+
+/* Refuses to work under ownership settings other than those of the last
+ * run: what the old ones made would be orphaned. */
+static int check_owner(const struct agent *a)
+{
+	char why[PATH_MAX * 3 + 256];
+
+	if (!owner_refusal(a, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "snapnet: %s\n", why);
 	return -1;
 }
 
-static int cmd_plan(const struct opts *o)
+static int cmd_plan(int argc, char **argv, const struct opts *o)
 {
+	char why[PATH_MAX * 3 + 256];
 	struct agent a;
 	int rc;
 
+	(void)argc;
+	(void)argv;
 	if (load_agent(&a, o, !o->offline) < 0)
 		return 1;
+	/* what apply would refuse, plan shows as the refusal, not as
+	 * operations under settings that will never run */
+	if (!o->offline && owner_refusal(&a, why, sizeof(why))) {
+		printf("# apply would be refused: %s\n", why);
+		agent_fini(&a);
+		return 1;
+	}
 	rc = reconcile_pass(&a, o->offline ? PASS_PLAN_OFFLINE : PASS_PLAN,
 			    stdout, "plan");
 	agent_fini(&a);
 	return rc;
 }
 
-static int cmd_apply(const struct opts *o)
+static void print_results(const struct agent *a)
 {
-	char err[ERRLEN];
-	struct agent a;
-	int rc;
-
-	if (load_agent(&a, o, true) < 0 || take_state_dir(&a) < 0 ||
-	    check_owner(&a) < 0)
-		return 1;
-	rc = reconcile_pass(&a, PASS_APPLY, NULL, "apply");
-	if (status_write(&a, err, sizeof(err)) < 0)
-		fprintf(stderr, "snapnet: status: %s\n", err);
 	for (int f = 0; f < FUNC_COUNT; f++) {
-		const struct func_result *r = &a.st.func[f];
+		const struct func_result *r = &a->st.func[f];
 
 		if (r->ran)
 			fprintf(stderr,
@@ -190,18 +288,49 @@ static int cmd_apply(const struct opts *o)
 				r->name, r->planned, r->done, r->failed,
 				r->reported);
 	}
+}
+
+/* A pass whose status cannot be written has not done its job: the
+ * status is how operators and the next run learn what happened. */
+static int cmd_apply(int argc, char **argv, const struct opts *o)
+{
+	char err[ERRLEN];
+	struct agent a;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (need_net_admin("apply") < 0 || load_agent(&a, o, true) < 0)
+		return 1;
+	if (take_state_dir(&a) < 0 || check_owner(&a) < 0) {
+		agent_fini(&a);
+		return 1;
+	}
+	rc = reconcile_pass(&a, PASS_APPLY, NULL, "apply");
+	if (rc && a.st.error[0])
+		fprintf(stderr, "snapnet: %s\n", a.st.error);
+	if (status_write(&a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "snapnet: status: %s\n", err);
+		rc = 1;
+	}
+	print_results(&a);
 	agent_fini(&a);
 	return rc == 0 ? 0 : 1;
 }
 
-static int cmd_run(const struct opts *o)
+static int cmd_run(int argc, char **argv, const struct opts *o)
 {
 	struct agent a;
 	int rc;
 
-	if (load_agent(&a, o, true) < 0 || take_state_dir(&a) < 0 ||
-	    check_owner(&a) < 0)
+	(void)argc;
+	(void)argv;
+	if (need_net_admin("run") < 0 || load_agent(&a, o, true) < 0)
 		return 1;
+	if (take_state_dir(&a) < 0 || check_owner(&a) < 0) {
+		agent_fini(&a);
+		return 1;
+	}
 	rc = loop_run(&a);
 	agent_fini(&a);
 	return rc;
@@ -224,21 +353,20 @@ static int validate_node(const struct snapshot *s, const char *node)
 
 static int cmd_validate(int argc, char **argv, const struct opts *o)
 {
-	struct snap_limits lim;
+	char err[ERRLEN], node[NODE_NAME_MAX];
 	struct snapshot *s = NULL;
-	char err[ERRLEN];
+	struct snap_limits lim;
 	int rc;
 
-	if (o->argi != argc - 1) {
-		usage(stderr);
-		return 1;
-	}
+	(void)argc;
 	snapshot_limits_default(&lim);
 	if (snapshot_load(argv[o->argi], &lim, NULL, &s, err, sizeof(err))) {
 		fprintf(stderr, "snapnet: %s\n", err);
 		return 1;
 	}
-	rc = o->node ? validate_node(s, o->node) : 0;
+	if (o->node)
+		config_node_name_norm(o->node, node, sizeof(node));
+	rc = o->node ? validate_node(s, node) : 0;
 	if (rc == 0)
 		printf("%s: valid: %zu items, %zu nodes, %zu pods, "
 		       "%zu services\n",
@@ -248,20 +376,47 @@ static int cmd_validate(int argc, char **argv, const struct opts *o)
 	return rc;
 }
 
-static int cmd_simple(const char *cmd, const struct opts *o)
+static int cmd_cleanup(int argc, char **argv, const struct opts *o)
 {
 	struct agent a;
 	int rc;
 
-	if (load_agent(&a, o, true) < 0)
+	(void)argc;
+	(void)argv;
+	if (need_net_admin("cleanup") < 0 || load_agent(&a, o, true) < 0)
 		return 1;
-	if (!strcmp(cmd, "cleanup"))
-		rc = take_state_dir(&a) < 0 ? 1 : reconcile_cleanup(&a);
-	else
-		rc = status_print(&a.cfg, stdout);
+	rc = take_state_dir(&a) < 0 ? 1 : reconcile_cleanup(&a);
 	agent_fini(&a);
 	return rc;
 }
+
+static int cmd_status(int argc, char **argv, const struct opts *o)
+{
+	struct agent a;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (load_agent(&a, o, true) < 0)
+		return 1;
+	rc = status_print(&a.cfg, stdout);
+	agent_fini(&a);
+	return rc;
+}
+
+static const struct command {
+	const char *name;
+	const char *opts; /* short letters of the options it takes */
+	int nargs;	  /* positional arguments */
+	int (*run)(int argc, char **argv, const struct opts *o);
+} commands[] = {
+	{ "plan", "csno", 0, cmd_plan },
+	{ "apply", "csnf", 0, cmd_apply },
+	{ "run", "cnf", 0, cmd_run },
+	{ "validate", "n", 1, cmd_validate },
+	{ "cleanup", "c", 0, cmd_cleanup },
+	{ "status", "c", 0, cmd_status },
+};
 
 int main(int argc, char **argv)
 {
@@ -269,6 +424,10 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		if (argc > 2) {
+			refuse(cmd, "takes no options or arguments");
+			return 1;
+		}
 		printf("snapnet %s\n", SNAPNET_VERSION);
 		return 0;
 	}
@@ -277,21 +436,19 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc < 2 || parse_opts(argc, argv, &o) < 0) {
-		usage(stderr);
-		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const struct command *c = &commands[i];
+
+		if (strcmp(cmd, c->name))
+			continue;
+		if (parse_opts(argc, argv, c->opts, c->nargs, &o) < 0)
+			return 1;
+		return c->run(argc, argv, &o);
 	}
-	if (!strcmp(cmd, "plan"))
-		return cmd_plan(&o);
-	if (!strcmp(cmd, "apply"))
-		return cmd_apply(&o);
-	if (!strcmp(cmd, "run"))
-		return cmd_run(&o);
-	if (!strcmp(cmd, "validate"))
-		return cmd_validate(argc, argv, &o);
-	if (!strcmp(cmd, "cleanup") || !strcmp(cmd, "status"))
-		return cmd_simple(cmd, &o);
-	fprintf(stderr, "snapnet: unknown command \"%s\"\n", cmd);
+	if (argc < 2)
+		fprintf(stderr, "snapnet: no command\n");
+	else
+		fprintf(stderr, "snapnet: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 1;
 }

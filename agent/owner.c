@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,112 @@ bool owner_differs(const struct owner *was, const struct owner *now, char *buf,
 	else
 		return false;
 	return true;
+}
+
+static int record_path(const char *state_dir, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/%s", state_dir, OWNER_FILE) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static bool get_str(json_object *o, const char *k, char *buf, size_t len)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       str_copy(buf, json_object_get_string(v), len);
+}
+
+static bool get_uint(json_object *o, const char *k, unsigned *out)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return false;
+	n = json_object_get_int64(v);
+	if (n < 0 || n > UINT_MAX)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+int owner_read(const char *state_dir, struct owner *o)
+{
+	char path[PATH_MAX], *text;
+	json_object *root = NULL;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	r = record_path(state_dir, path, sizeof(path));
+	if (r == 0)
+		r = read_file_small(path, 1 << 16, &text, NULL);
+	if (r == -ENOENT)
+		return r;
+	if (r == 0) {
+		root = json_tokener_parse(text);
+		free(text);
+	}
+	r = -EINVAL;
+	if (root && get_uint(root, "protocol", &o->protocol) &&
+	    get_uint(root, "table", &o->table) &&
+	    get_str(root, "bridge", o->bridge, sizeof(o->bridge)) &&
+	    get_str(root, "conf_dir", o->conf_dir, sizeof(o->conf_dir)) &&
+	    get_str(root, "conf_file", o->conf_file, sizeof(o->conf_file)) &&
+	    owner_valid(o))
+		r = 0;
+	json_object_put(root);
+	return r;
+}
+
+json_object *owner_json(const struct owner *o)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "protocol",
+			       json_object_new_int64(o->protocol));
+	json_object_object_add(j, "table", json_object_new_int64(o->table));
+	json_object_object_add(j, "bridge", json_object_new_string(o->bridge));
+	json_object_object_add(j, "conf_dir",
+			       json_object_new_string(o->conf_dir));
+	json_object_object_add(j, "conf_file",
+			       json_object_new_string(o->conf_file));
+	return j;
+}
+
+int owner_write(const char *state_dir, const struct owner *o, char *err,
+		size_t errlen)
+{
+	json_object *j;
+	char path[PATH_MAX];
+	const char *text;
+	int r = mkdir_p(state_dir);
+
+	if (r < 0)
+		return errf(err, errlen, -r, "%s: %s", state_dir, strerror(-r));
+	if (record_path(state_dir, path, sizeof(path)) < 0)
+		return errf(err, errlen, ENAMETOOLONG, "%s: path too long",
+			    state_dir);
+	file_remove_stale_temps(path); /* a killed writer's; best effort */
+	j = owner_json(o);
+	text = json_object_to_json_string_ext(
+	    j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	r = text ? write_file_atomic(path, text, strlen(text), err, errlen)
+		 : errf(err, errlen, ENOMEM, "%s: out of memory", path);
+	json_object_put(j);
+	return r;
+}
+
+int owner_remove(const char *state_dir)
+{
+	char path[PATH_MAX];
+
+	if (record_path(state_dir, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
 static int lock_path(const char *state_dir, char *buf, size_t len)

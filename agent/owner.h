@@ -4,8 +4,11 @@
  * Routes are found by (protocol, table), the CNI files and bridge by
  * their configured names. Changing one of those settings would orphan
  * what the old ones made, so the settings in force are recorded in the
- * status file: a run or apply under different settings is refused, and
- * cleanup removes what either the recorded or the current settings own.
+ * ownership record, STATE_DIR/owner.json: a run or apply under
+ * different settings is refused, and cleanup removes what the recorded
+ * settings own. The record is written (and fsync'd, file and directory)
+ * before the first kernel change of the first pass, so a process killed
+ * at any moment leaves nothing a later run cannot find.
  * One process at a time works on a state_dir (flock on STATE_DIR/lock).
  */
 #ifndef SNAPNET_OWNER_H
@@ -35,6 +38,20 @@ void owner_to_config(const struct owner *o, const struct config *c,
  * 157 -> 158") to buf. */
 bool owner_differs(const struct owner *was, const struct owner *now, char *buf,
 		   size_t len);
+
+#define OWNER_FILE "owner.json"
+
+/* The record in state_dir: 0, -ENOENT when there is none, -EINVAL when
+ * it is unreadable or holds settings no config could produce. */
+int owner_read(const char *state_dir, struct owner *o);
+/* Writes the record durably (temp file, fsync, rename, fsync of the
+ * directory); 0 or -errno with text in err. */
+int owner_write(const char *state_dir, const struct owner *o, char *err,
+		size_t errlen);
+int owner_remove(const char *state_dir);
+/* The record as a json-c object (the status file shows it too). */
+struct json_object;
+struct json_object *owner_json(const struct owner *o);
 
 /* Takes the exclusive lock on STATE_DIR/lock and writes our pid into it.
  * Returns the fd (keep it open as long as the lock is needed), -EAGAIN

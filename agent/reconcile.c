@@ -160,6 +160,45 @@ static int desire(struct agent *a, struct desired **want, bool *rejected)
 	return r;
 }
 
+/* The ownership record must be on disk before the first kernel change:
+ * a process killed one instruction later leaves objects that only the
+ * record can lead a later cleanup to. Unchanged records are not
+ * rewritten. A record that differs from the settings in force was
+ * written by another process since this one started (the commands
+ * refuse to start under changed settings): no change is made. */
+static int record_owner(struct agent *a)
+{
+	struct owner was, now;
+	char err[ERRLEN], diff[PATH_MAX * 2 + 32];
+	int r;
+
+	owner_from_config(&a->cfg, &now);
+	r = owner_read(a->cfg.agent.state_dir, &was);
+	if (r == 0 && !owner_differs(&was, &now, diff, sizeof(diff))) {
+		a->st.record_failed = false;
+		return 0;
+	}
+	if (r == 0 || r == -EINVAL) {
+		errf(a->st.error, sizeof(a->st.error), EINVAL,
+			 "%s/%s: %s; nothing changed",
+			 a->cfg.agent.state_dir, OWNER_FILE,
+			 r == 0 ? "records other ownership settings"
+				: "unreadable ownership record");
+		log_err("%s", a->st.error);
+		return -EINVAL;
+	}
+	r = owner_write(a->cfg.agent.state_dir, &now, err, sizeof(err));
+	a->st.record_failed = r < 0;
+	if (r < 0) {
+		errf(a->st.error, sizeof(a->st.error), -r,
+			 "ownership record: %s; nothing changed until it can "
+			 "be written",
+			 err);
+		log_err("%s", a->st.error);
+	}
+	return r;
+}
+
 static int finish(struct agent *a, enum pass_mode mode, int rc, uint64_t t0)
 {
 	a->st.duration_ms = (double)(now_us() - t0) / 1000.0;
@@ -185,6 +224,10 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 	if (desire(a, &want, &rejected) < 0)
 		return finish(a, mode, 1, t0);
 	p.want = want;
+	if (mode == PASS_APPLY && record_owner(a) < 0) {
+		desired_free(want);
+		return finish(a, mode, 1, t0);
+	}
 	failed = run_functions(a, &p);
 	desired_free(want);
 	if (failed || rejected)
@@ -224,12 +267,12 @@ int reconcile_cleanup(struct agent *a)
 
 	reset_results(a);
 	owner_from_config(&a->cfg, &now);
-	r = status_read_owner(&a->cfg, &was);
+	r = owner_read(a->cfg.agent.state_dir, &was);
 	if (r == -EINVAL) {
-		log_err("cleanup refused: %s/status.json holds no valid "
-			"ownership record, so what snapnet made cannot be "
-			"told from what the config names; fix or remove it",
-			a->cfg.agent.state_dir);
+		log_err("cleanup refused: %s/%s holds no valid ownership "
+			"record, so what snapnet made cannot be told from what "
+			"the config names; fix or remove it",
+			a->cfg.agent.state_dir, OWNER_FILE);
 		return 1;
 	}
 	if (r == 0 && owner_differs(&was, &now, diff, sizeof(diff))) {
@@ -240,7 +283,9 @@ int reconcile_cleanup(struct agent *a)
 	} else {
 		rc = cleanup_with(&a->cfg, a);
 	}
-	if (rc == 0 && status_remove(&a->cfg) < 0)
+	/* the record goes last: only once nothing is left to find */
+	if (rc == 0 && (status_remove(&a->cfg) < 0 ||
+			owner_remove(a->cfg.agent.state_dir) < 0))
 		rc = 1;
 	return rc;
 }

@@ -26,6 +26,11 @@ struct pass_status {
 	double duration_ms, load_ms;
 	char error[ERRLEN];
 	struct func_result func[FUNC_COUNT];
+	/* status writes that failed (full disk...), and the last reason:
+	 * shown by the first status file that can be written again */
+	uint64_t status_failures;
+	char status_error[ERRLEN];
+	bool record_failed; /* the ownership record could not be written */
 };
 
 struct agent {
@@ -54,13 +59,12 @@ int reconcile_cleanup(struct agent *a);
 
 /* status.c */
 struct owner;
-int status_write(const struct agent *a, char *err, size_t errlen);
+/* Writes STATE_DIR/status.json; a failure is counted in a->st and
+ * shown by the next status file that can be written. */
+int status_write(struct agent *a, char *err, size_t errlen);
 /* Prints the status file plus "running"/"running_pid" (is a snapnet
  * process holding the state_dir now). 1 when there is no status file. */
 int status_print(const struct config *c, FILE *out);
-/* The ownership settings recorded by the last run: -ENOENT when there
- * is no status file, -EINVAL when it holds no readable record. */
-int status_read_owner(const struct config *c, struct owner *w);
 int status_remove(const struct config *c);
 
 #endif

@@ -46,13 +46,6 @@
 #define SOL_NETLINK 270
 #endif
 
-struct dump {
-	const struct config *c;
-	struct nl_cache *links;
-	struct route *v;
-	size_t n, cap;
-	int err;
-};
 
 static void link_name(struct nl_cache *links, int ifindex, char *buf)
 {
@@ -64,7 +57,7 @@ static void link_name(struct nl_cache *links, int ifindex, char *buf)
 
 /* Our route -> struct route. A multipath route keeps via unset: the
  * planner then sees it differ from any wanted route and changes it. */
-static void convert(struct dump *d, struct rtnl_route *rt, struct route *o)
+static void convert(struct route_collect *d, struct rtnl_route *rt, struct route *o)
 {
 	int family = rtnl_route_get_family(rt);
 
@@ -86,18 +79,26 @@ static void convert(struct dump *d, struct rtnl_route *rt, struct route *o)
 	}
 }
 
-static int on_route(struct nl_msg *msg, void *arg)
+/* The userspace half of the ownership filter: the kernel filters the
+ * dump by protocol and table only with strict checking (>= 4.20), and a
+ * kernel without it hands over every route, which snapnet must never
+ * take for its own. */
+static bool owned(const struct config *c, struct rtnl_route *rt)
 {
-	struct dump *d = arg;
+	int family = rtnl_route_get_family(rt);
+
+	return (family == AF_INET || family == AF_INET6) &&
+	       rtnl_route_get_protocol(rt) == c->routes.protocol &&
+	       rtnl_route_get_table(rt) == c->routes.table;
+}
+
+int route_nl_collect(struct route_collect *d, struct nl_msg *msg)
+{
 	struct rtnl_route *rt = NULL;
-	int family;
 
 	if (rtnl_route_parse(nlmsg_hdr(msg), &rt) < 0)
 		return NL_SKIP;
-	family = rtnl_route_get_family(rt);
-	if ((family == AF_INET || family == AF_INET6) &&
-	    rtnl_route_get_protocol(rt) == d->c->routes.protocol &&
-	    rtnl_route_get_table(rt) == d->c->routes.table) {
+	if (owned(d->c, rt)) {
 		if (array_grow(&d->v, &d->cap, d->n + 1, sizeof(*d->v)))
 			d->err = -ENOMEM;
 		else
@@ -107,8 +108,13 @@ static int on_route(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static int on_route(struct nl_msg *msg, void *arg)
+{
+	return route_nl_collect(arg, msg);
+}
+
 /* One dump request for one family; -NLE_* as libnl answers. */
-static int request(struct nl_sock *sk, struct dump *d, int family)
+static int request(struct nl_sock *sk, struct route_collect *d, int family)
 {
 	unsigned table = d->c->routes.table;
 	struct rtmsg rtm = {
@@ -135,7 +141,7 @@ static int request(struct nl_sock *sk, struct dump *d, int family)
 	return nl_recvmsgs_default(sk);
 }
 
-static int dump_family(struct nl_sock *sk, struct dump *d, int family,
+static int dump_family(struct nl_sock *sk, struct route_collect *d, int family,
 		       char *err, size_t errlen)
 {
 	size_t mark = d->n;
@@ -159,7 +165,7 @@ static int dump_routes(struct nl_sock *sk, const struct config *c,
 		       struct nl_cache *links, struct route_kernel *k,
 		       char *err, size_t errlen)
 {
-	struct dump d = { .c = c, .links = links };
+	struct route_collect d = { .c = c, .links = links };
 	int one = 1, r;
 
 	/* Best effort: without it the kernel sends every route and

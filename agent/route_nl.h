@@ -20,6 +20,22 @@ struct route_kernel {
 	size_t n_conn;
 };
 
+/* A route dump in progress: the routes collected so far. */
+struct nl_msg;
+struct nl_cache;
+struct route_collect {
+	const struct config *c;
+	struct nl_cache *links; /* for device names; may be NULL */
+	struct route *v;
+	size_t n, cap;
+	int err; /* -ENOMEM once an append failed */
+};
+
+/* One message of a route dump: appended to d->v when the route is ours
+ * (IPv4 or IPv6, routes.protocol, routes.table), dropped otherwise.
+ * Returns a libnl callback verdict (NL_OK, NL_SKIP). */
+int route_nl_collect(struct route_collect *d, struct nl_msg *msg);
+
 /* Dumps our routes (filtered by protocol and table in the kernel, and
  * again here) and, when with_conn, the connected subnets. 0 or -errno
  * with a message in err. */

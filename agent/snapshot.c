@@ -349,11 +349,41 @@ static int envelope_member(struct load *ld)
 	return 0;
 }
 
+/* RFC 8259 section 8.1 lets a parser ignore a UTF-8 byte order mark,
+ * and editors on Windows write one: it is skipped (scan_start()). JSON
+ * in UTF-16 or UTF-32 is not JSON a Kubernetes tool writes: named. */
+static const char *foreign_bom(const struct scan *sc)
+{
+	const unsigned char *b = (const unsigned char *)sc->buf;
+
+	if (sc->len >= 4 && !memcmp(b, "\0\0\xfe\xff", 4))
+		return "UTF-32 (big endian)";
+	if (sc->len >= 4 && !memcmp(b, "\xff\xfe\0\0", 4))
+		return "UTF-32 (little endian)";
+	if (sc->len >= 2 && (!memcmp(b, "\xff\xfe", 2) ||
+			     !memcmp(b, "\xfe\xff", 2)))
+		return "UTF-16";
+	return NULL;
+}
+
+static void scan_start(struct scan *sc)
+{
+	if (sc->len >= 3 && !memcmp(sc->buf, "\xef\xbb\xbf", 3))
+		sc->pos = 3;
+}
+
 static int envelope_walk(struct load *ld)
 {
 	struct scan *sc = &ld->sc;
+	const char *bom = foreign_bom(sc);
 	int c, r;
 
+	if (bom)
+		return errf(ld->err, ld->errlen, EINVAL,
+			    "%s: starts with a %s byte order mark: a snapshot "
+			    "must be UTF-8 JSON (a UTF-8 byte order mark is "
+			    "allowed)",
+			    ld->name, bom);
 	c = scan_peek(sc);
 	if (c == -1) {
 		scan_fail(sc, 0, "empty document");
@@ -422,9 +452,10 @@ static int syntax_first(struct load *ld, int r)
 	struct scan_str key;
 	int s = 0;
 
-	if (r == -ENOMEM || ld->syntax_failed)
+	if (r == -ENOMEM || ld->syntax_failed || foreign_bom(sc))
 		return r;
 	scan_init(sc, sc->buf, sc->len, SCAN_MAX_DEPTH);
+	scan_start(sc);
 	ld->item = -1;
 	ld->dropped = 0;
 	if (scan_peek(sc) != '{') {
@@ -493,6 +524,7 @@ static void load_init(struct load *ld, const char *buf, size_t len, char *map,
 	ld->b.err = err;
 	ld->b.errlen = errlen;
 	scan_init(&ld->sc, buf, len, SCAN_MAX_DEPTH);
+	scan_start(&ld->sc);
 }
 
 /* Everything that reads the document; *out is set only on success. */

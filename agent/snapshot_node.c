@@ -83,8 +83,14 @@ char *snapshot_quote(char *buf, size_t buflen, const char *s, size_t n)
 			buf[0] = '\0';
 		return buf;
 	}
+	size_t end = n < show ? n : show;
+
+	/* never cut a multi-byte character in two: the text ends up in the
+	 * status file, which must stay valid UTF-8 JSON */
+	while (end < n && end > 0 && ((unsigned char)s[end] & 0xc0) == 0x80)
+		end--;
 	buf[o++] = '"';
-	for (size_t i = 0; i < n && i < show && o + 6 < buflen; i++) {
+	for (size_t i = 0; i < end && o + 6 < buflen; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')

@@ -17,9 +17,15 @@
 #include "owner.h"
 #include "reconcile.h"
 
+/* Texts are cut to fixed buffers (a Node name in an error message can
+ * be cut mid-character) and may quote snapshot bytes: only valid UTF-8
+ * goes into the file, or it would not parse as JSON. */
 static void add_str(json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+	char *clean = utf8_sanitize(v ? v : "");
+
+	json_object_object_add(o, k, json_object_new_string(clean ? clean : ""));
+	free(clean);
 }
 
 static void add_u64(json_object *o, const char *k, uint64_t v)
@@ -69,25 +75,12 @@ static json_object *snapshot_json(const struct agent *a)
 	return o;
 }
 
-static json_object *owner_json(const struct config *c)
-{
-	json_object *o = json_object_new_object();
-	struct owner w;
-
-	owner_from_config(c, &w);
-	add_u64(o, "protocol", w.protocol);
-	add_u64(o, "table", w.table);
-	add_str(o, "bridge", w.bridge);
-	add_str(o, "conf_dir", w.conf_dir);
-	add_str(o, "conf_file", w.conf_file);
-	return o;
-}
-
 static json_object *status_json(const struct agent *a)
 {
 	const struct pass_status *st = &a->st;
 	json_object *o = json_object_new_object();
 	json_object *funcs = json_object_new_object();
+	struct owner w;
 
 	add_str(o, "node", a->cfg.agent.node_name);
 	add_u64(o, "pid", (uint64_t)getpid());
@@ -108,7 +101,10 @@ static json_object *status_json(const struct agent *a)
 	    funcs, "routes",
 	    func_json(&st->func[FUNC_ROUTES], a->cfg.routes.enabled));
 	json_object_object_add(o, "functions", funcs);
-	json_object_object_add(o, "owner", owner_json(&a->cfg));
+	owner_from_config(&a->cfg, &w);
+	json_object_object_add(o, "owner", owner_json(&w));
+	add_u64(o, "status_write_failures", st->status_failures);
+	add_str(o, "status_write_error", st->status_error);
 	return o;
 }
 
@@ -117,7 +113,7 @@ static void status_path(const struct config *c, char *buf, size_t len)
 	snprintf(buf, len, "%s/status.json", c->agent.state_dir);
 }
 
-int status_write(const struct agent *a, char *err, size_t errlen)
+static int write_json(const struct agent *a, char *err, size_t errlen)
 {
 	json_object *o = status_json(a);
 	char path[PATH_MAX + 16];
@@ -131,6 +127,7 @@ int status_write(const struct agent *a, char *err, size_t errlen)
 			    strerror(-r));
 	}
 	status_path(&a->cfg, path, sizeof(path));
+	file_remove_stale_temps(path); /* a killed writer's; best effort */
 	text = json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text) {
@@ -142,29 +139,15 @@ int status_write(const struct agent *a, char *err, size_t errlen)
 	return r;
 }
 
-static bool get_str(json_object *o, const char *k, char *buf, size_t len)
+int status_write(struct agent *a, char *err, size_t errlen)
 {
-	json_object *v;
+	int r = write_json(a, err, errlen);
 
-	return json_object_object_get_ex(o, k, &v) &&
-	       json_object_is_type(v, json_type_string) &&
-	       str_copy(buf, json_object_get_string(v), len);
-}
-
-static bool get_uint(json_object *o, const char *k, unsigned *out)
-{
-	json_object *v;
-
-	int64_t n;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return false;
-	n = json_object_get_int64(v);
-	if (n < 0 || n > UINT_MAX)
-		return false;
-	*out = (unsigned)n;
-	return true;
+	if (r < 0) {
+		a->st.status_failures++;
+		str_copy(a->st.status_error, err, sizeof(a->st.status_error));
+	}
+	return r;
 }
 
 /* Our own file, but read like any other: no blocking open, size cap. */
@@ -181,29 +164,6 @@ static json_object *read_json(const char *path, int *err)
 			*err = -EINVAL;
 	}
 	return root;
-}
-
-int status_read_owner(const struct config *c, struct owner *w)
-{
-	char path[PATH_MAX + 16];
-	json_object *root, *o;
-	int r = -EINVAL, e;
-
-	status_path(c, path, sizeof(path));
-	root = read_json(path, &e);
-	if (e == -ENOENT)
-		return -ENOENT;
-	memset(w, 0, sizeof(*w));
-	if (root && json_object_object_get_ex(root, "owner", &o) &&
-	    get_uint(o, "protocol", &w->protocol) &&
-	    get_uint(o, "table", &w->table) &&
-	    get_str(o, "bridge", w->bridge, sizeof(w->bridge)) &&
-	    get_str(o, "conf_dir", w->conf_dir, sizeof(w->conf_dir)) &&
-	    get_str(o, "conf_file", w->conf_file, sizeof(w->conf_file)) &&
-	    owner_valid(w))
-		r = 0;
-	json_object_put(root);
-	return r;
 }
 
 int status_remove(const struct config *c)

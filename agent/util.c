@@ -10,6 +10,8 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -274,8 +276,162 @@ int write_file_atomic(const char *path, const void *data, size_t len, char *err,
 		unlink(tmp);
 		return errf(err, errlen, -r, "%s: %s", path, strerror(-r));
 	}
-	fsync_dir_of(path); /* best effort: the rename is already visible */
+	/* The rename is visible, but only durable once the directory is:
+	 * the ownership record relies on it surviving a crash. */
+	r = fsync_dir_of(path);
+	if (r)
+		return errf(err, errlen, -r, "%s: fsync of its directory: %s",
+			    path, strerror(-r));
 	return 0;
+}
+
+/* write_file_atomic()'s temporary names: PATH.tmp.XXXXXX. */
+static bool is_temp_of(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (strncmp(name, base, n) || strncmp(name + n, ".tmp.", 5))
+		return false;
+	name += n + 5;
+	if (strlen(name) != 6)
+		return false;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name))
+			return false;
+	return true;
+}
+
+int file_stale_temps(const char *path, char ***out, size_t *n_out)
+{
+	char dir[PATH_MAX], **v = NULL;
+	const char *base;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!str_copy(dir, path, sizeof(dir)))
+		return -ENAMETOOLONG;
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	else
+		strcpy(dir, ".");
+	d = opendir(*dir ? dir : "/");
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!r && (de = readdir(d))) {
+		if (!is_temp_of(de->d_name, base))
+			continue;
+		if (array_grow(&v, &cap, n + 1, sizeof(*v)) ||
+		    asprintf(&v[n], "%s/%s", dir, de->d_name) < 0)
+			r = -ENOMEM;
+		else
+			n++;
+	}
+	closedir(d);
+	if (r) {
+		file_list_free(v, n);
+		return r;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+void file_list_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int file_remove_stale_temps(const char *path)
+{
+	char **v;
+	size_t n;
+	int r = file_stale_temps(path, &v, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (unlink(v[i]) < 0 && errno != ENOENT)
+			r = -errno;
+	file_list_free(v, n);
+	return r;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid or
+ * cut short: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned c = s[0], n, min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	for (unsigned i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL of a cut text */
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* True when s[0..n) is the start of a multi-byte sequence that the end
+ * of the text cut short. */
+static bool utf8_cut_at_end(const char *s, size_t n)
+{
+	unsigned c = (unsigned char)s[0];
+	size_t want = c >= 0xf0 && c <= 0xf4	 ? 4
+		      : c >= 0xe0 && c <= 0xef ? 3
+		      : c >= 0xc2 && c <= 0xdf ? 2
+					       : 0;
+
+	if (!want || n >= want)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return false;
+	return true;
+}
+
+char *utf8_sanitize(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	/* each bad byte becomes U+FFFD, 3 bytes */
+	char *out = malloc(len * 3 + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq((const unsigned char *)s + i);
+
+		if (n) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		/* a sequence cut by the end of the text is dropped:
+		 * that is where a fixed buffer truncated it */
+		if (utf8_cut_at_end(s + i, len - i))
+			break;
+		memcpy(out + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		i++;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* O_NONBLOCK: opening a FIFO planted where a file should be must not

@@ -48,6 +48,17 @@ struct prefix prefix_nth(const struct prefix *p, uint32_t n);
  * rename, fsync of the directory. Mode 0644. */
 int write_file_atomic(const char *path, const void *data, size_t len, char *err,
 		      size_t errlen);
+/* The temporary files write_file_atomic() leaves for `path` when it is
+ * killed between creating and renaming one (PATH.tmp.XXXXXX in the same
+ * directory): *out is a malloc'd list of malloc'd paths. */
+int file_stale_temps(const char *path, char ***out, size_t *n_out);
+void file_list_free(char **v, size_t n);
+/* Removes them; 0 or the first -errno. */
+int file_remove_stale_temps(const char *path);
+/* A malloc'd copy of s that is valid UTF-8: a multi-byte sequence cut
+ * short at the end of s is dropped, any other invalid byte becomes
+ * U+FFFD. NULL when out of memory. */
+char *utf8_sanitize(const char *s);
 /* Reads a whole (small) file; *out is malloc'd and NUL-terminated. */
 int read_file_small(const char *path, size_t max, char **out, size_t *len);
 /* mkdir -p with mode 0755. */

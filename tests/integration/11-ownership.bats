@@ -4,7 +4,8 @@
 # what snapnet owns change: `apply` beside the daemon is refused; SIGHUP
 # with another route protocol is refused; after the daemon stops, `apply`
 # under the new protocol is refused too (the status file records the old
-# one); `cleanup` under the new config removes what the old settings made
+# one, in STATE_DIR/owner.json); `cleanup` under the new config removes
+# what the old settings made
 # (routes, bridge, conflist); then the new settings work. `status` says
 # whether a snapnet process holds the state_dir.
 
@@ -60,6 +61,7 @@ ownership() { # VARIANT
 	[ ! -e "$cni/10-snapnet.conflist" ]
 	grep -q flannel "$cni/05-other.conflist"
 	[ ! -e "$CL_DIR/node-a/state/status.json" ]
+	[ ! -e "$CL_DIR/node-a/state/owner.json" ]
 
 	rm "$cni/05-other.conflist"
 	cl_snapnet node-a apply
@@ -68,9 +70,9 @@ ownership() { # VARIANT
 	ip -n "$ns" -d link show snbr1 | grep -q "alias snapnet"
 	grep -q '"bridge": "snbr1"' "$cni/05-other.conflist"
 
-	# a status file without a readable record: refused, not guessed
-	jq 'del(.owner)' "$CL_DIR/node-a/state/status.json" >"$CL_DIR/s.json"
-	mv "$CL_DIR/s.json" "$CL_DIR/node-a/state/status.json"
+	# a record that cannot be read: refused, not guessed
+	jq 'del(.protocol)' "$CL_DIR/node-a/state/owner.json" >"$CL_DIR/s.json"
+	mv "$CL_DIR/s.json" "$CL_DIR/node-a/state/owner.json"
 	run cl_snapnet node-a apply
 	echo "apply without a record: rc=$status: $output"
 	[ "$status" -eq 1 ]
@@ -79,10 +81,9 @@ ownership() { # VARIANT
 	# a record that no config could produce (protocol 2 is the kernel's)
 	# is not trusted by cleanup either: refused, the kernel's connected
 	# routes and our proto-158 routes stay
-	jq '. + {owner: {protocol: 2, table: 254, bridge: "snbr1",
-		conf_dir: "x", conf_file: "y"}}' \
-		"$CL_DIR/node-a/state/status.json" >"$CL_DIR/s.json"
-	mv "$CL_DIR/s.json" "$CL_DIR/node-a/state/status.json"
+	echo '{"protocol": 2, "table": 254, "bridge": "snbr1",
+		"conf_dir": "/x", "conf_file": "y"}' \
+		>"$CL_DIR/node-a/state/owner.json"
 	run cl_snapnet node-a cleanup
 	echo "cleanup with a bad record: rc=$status: $output"
 	[ "$status" -eq 1 ]
@@ -92,7 +93,7 @@ ownership() { # VARIANT
 
 	# without a record, a conflist at our path that is not a bridge
 	# conflist for our bridge (here with null members) is left alone
-	rm "$CL_DIR/node-a/state/status.json"
+	rm "$CL_DIR/node-a/state/owner.json"
 	echo '{"cniVersion":"1.0.0","name":"x","plugins":[{"type":null,"bridge":null}]}' \
 		>"$cni/05-other.conflist"
 	run cl_snapnet node-a cleanup

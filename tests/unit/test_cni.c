@@ -381,6 +381,72 @@ static void test_plan_converged(void **state)
 	free(conf);
 }
 
+/* [cni] mtu is reconciled on our bridge, not only at creation; 0 leaves
+ * whatever the kernel has. */
+static void test_plan_mtu_drift(void **state)
+{
+	struct prefix a[] = {ifaddr("10.244.1.1", 24)};
+	struct cni_state s;
+	struct plan pl;
+	char *conf;
+
+	(void)state;
+	set_cidr("10.244.1.0/24");
+	cfg.cni.mtu = 9000;
+	assert_int_equal(cni_render(&cfg, &want, &conf), 0);
+	converged(&s, conf, a, ARRAY_SIZE(a));
+	s.mtu = 1400;
+	plan_run(conf, &s, &pl);
+	assert_int_equal(pl.n, 1);
+	assert_string_equal(pl.lines[0], "link set snapnet0 mtu 9000");
+	plan_free(&pl);
+	s.mtu = 9000;
+	plan_run(conf, &s, &pl);
+	assert_int_equal(pl.n, 0);
+	free(conf);
+
+	cfg.cni.mtu = 0;
+	assert_int_equal(cni_render(&cfg, &want, &conf), 0);
+	converged(&s, conf, a, ARRAY_SIZE(a));
+	s.mtu = 1400;
+	plan_run(conf, &s, &pl);
+	assert_int_equal(pl.n, 0);
+	/* a foreign link of our name keeps its MTU too */
+	cfg.cni.mtu = 9000;
+	s.link_ours = false;
+	s.link_alias[0] = '\0';
+	plan_run(conf, &s, &pl);
+	for (size_t i = 0; i < pl.n; i++)
+		assert_null(strstr(pl.lines[i], "mtu"));
+	plan_free(&pl);
+	free(conf);
+}
+
+/* Temp files a killed write left are removed, right after the write. */
+static void test_plan_stale_temps(void **state)
+{
+	char t1[] = "/etc/cni/net.d/10-snapnet.conflist.tmp.AbC123";
+	char *temps[] = {t1};
+	struct prefix a[] = {ifaddr("10.244.1.1", 24)};
+	struct cni_state s;
+	struct plan pl;
+	char *conf;
+
+	(void)state;
+	set_cidr("10.244.1.0/24");
+	assert_int_equal(cni_render(&cfg, &want, &conf), 0);
+	converged(&s, conf, a, ARRAY_SIZE(a));
+	s.temps = temps;
+	s.n_temps = 1;
+	plan_run(conf, &s, &pl);
+	assert_int_equal(pl.n, 1);
+	assert_string_equal(pl.lines[0], "cni remove /etc/cni/net.d/"
+					 "10-snapnet.conflist.tmp.AbC123");
+	assert_int_equal(cni_owned(&s), 3); /* temps are not counted */
+	plan_free(&pl);
+	free(conf);
+}
+
 static void test_plan_prefix_len_matters(void **state)
 {
 	/* Same gateway bytes, wrong length (/128 as a hand-added host
@@ -733,6 +799,8 @@ int main(void)
 	    T(test_plan_empty_dual),
 	    T(test_plan_empty_v6_mtu),
 	    T(test_plan_converged),
+	    T(test_plan_mtu_drift),
+	    T(test_plan_stale_temps),
 	    T(test_plan_prefix_len_matters),
 	    T(test_plan_stale_addr),
 	    T(test_plan_stale_gateway_deleted_first),

@@ -321,6 +321,103 @@ static void test_paths_and_names(void **state)
 	expect_error("[agent]\nnode_name = a#b\n", ":2: [agent] node_name");
 }
 
+/* Link names by the kernel's rules: '%' would be expanded by the kernel
+ * ("a%db" -> "a0b"), so the bridge could never be found again. */
+static void test_ifnames(void **state)
+{
+	static const char *const bad[] = {
+		"a%db", "a/b", "a:b", "a b", "a\tb", ".", "..", "all",
+		"default", "abcdefghijklmnop", /* 16 bytes */
+	};
+	static const char *const good[] = {
+		"snapnet0", "br-pods", "a.b", "x", "abcdefghijklmno",
+		"All", "..x",
+	};
+	char text[128];
+	struct config c;
+	char err[ERRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_false(config_ifname_valid(bad[i]));
+		snprintf(text, sizeof(text), "[cni]\nbridge = %s\n", bad[i]);
+		if (strpbrk(bad[i], " \t"))
+			continue; /* inih trims; the middle blank is refused */
+		expect_error(text, ":2: [cni] bridge");
+	}
+	expect_error("[cni]\nbridge = a b\n", ":2: [cni] bridge");
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		assert_true(config_ifname_valid(good[i]));
+		snprintf(text, sizeof(text), "[cni]\nbridge = %s\n", good[i]);
+		assert_int_equal(load(text, &c, err), 0);
+		assert_string_equal(c.cni.bridge, good[i]);
+	}
+}
+
+/* kubelet's node name: the hostname trimmed and lowercased; a node_name
+ * given in the file is normalised the same way. */
+static void test_node_name_case(void **state)
+{
+	char buf[NODE_NAME_MAX];
+	struct config c;
+	char err[ERRLEN];
+
+	(void)state;
+	config_node_name_norm("  Worker-A\n", buf, sizeof(buf));
+	assert_string_equal(buf, "worker-a");
+	config_node_name_norm("node-b", buf, sizeof(buf));
+	assert_string_equal(buf, "node-b");
+	config_node_name_norm("ABC", buf, 3);
+	assert_string_equal(buf, "ab");
+	assert_int_equal(load("[agent]\nnode_name = Node-A\n", &c, err), 0);
+	assert_string_equal(c.agent.node_name, "node-a");
+	config_defaults(&c);
+	for (const char *p = c.agent.node_name; *p; p++)
+		assert_false(*p >= 'A' && *p <= 'Z');
+}
+
+/* Relative paths in a file are the file's directory's, whatever the
+ * working directory: one config, one state_dir, one lock. */
+static void test_relative_paths(void **state)
+{
+	char dir[] = "/tmp/snapnet-test-rel-XXXXXX", ini[96];
+	char want[PATH_MAX + 16];
+	char buf[PATH_MAX], cwd[PATH_MAX], err[ERRLEN] = "";
+	struct config a, b;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(ini, sizeof(ini), "%s/agent.ini", dir);
+	f = fopen(ini, "w");
+	assert_non_null(f);
+	fputs("[agent]\nstate_dir = ./run/../state/\nsnapshot = s.json\n"
+	      "[cni]\nconf_dir = ../cni\n",
+	      f);
+	fclose(f);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(config_load(ini, &a, err, sizeof(err)), 0);
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(config_load(ini, &b, err, sizeof(err)), 0);
+	assert_int_equal(chdir(cwd), 0);
+	snprintf(want, sizeof(want), "%s/state", dir);
+	assert_string_equal(a.agent.state_dir, want);
+	assert_string_equal(b.agent.state_dir, want);
+	snprintf(want, sizeof(want), "%s/s.json", dir);
+	assert_string_equal(a.agent.snapshot, want);
+	assert_string_equal(a.cni.conf_dir, "/tmp/cni");
+	/* without a file: the working directory */
+	assert_int_equal(config_path_abs(buf, sizeof(buf), "x//y/.", NULL), 0);
+	snprintf(want, sizeof(want), "%s/x/y", cwd);
+	assert_string_equal(buf, want);
+	assert_int_equal(config_path_abs(buf, sizeof(buf), "/../a/", NULL), 0);
+	assert_string_equal(buf, "/a");
+	assert_int_equal(config_path_abs(buf, sizeof(buf), "..", "/"), 0);
+	assert_string_equal(buf, "/");
+	unlink(ini);
+	rmdir(dir);
+}
+
 /* Bytes inih would misread: a NUL hides the rest of its line (found by
  * fuzzing: "; comment\0<spaces>mtu = 9000" set mtu), control characters
  * would reach logs and file names. A last line without a newline may use
@@ -370,6 +467,9 @@ int main(void)
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_paths_and_names),
 		cmocka_unit_test(test_odd_bytes),
+		cmocka_unit_test(test_ifnames),
+		cmocka_unit_test(test_node_name_case),
+		cmocka_unit_test(test_relative_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,10 +15,13 @@
 #include <string.h>
 
 #include <netlink/addr.h>
+#include <netlink/msg.h>
+#include <netlink/route/route.h>
 
 #include "config.h"
 #include "nlutil.h"
 #include "route.h"
+#include "route_nl.h"
 #include "util.h"
 
 #define MAXN 64
@@ -592,6 +595,76 @@ static void test_nlutil_to_prefix(void **state)
 	assert_int_equal(nlutil_errno(-9999), EIO);
 }
 
+/* A dump message as the kernel would send it for this route. */
+static struct nl_msg *route_msg(const char *dst, const char *gw,
+				unsigned table, unsigned proto)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *d = NULL, *g = NULL;
+	struct nl_msg *m = NULL;
+	int family = strchr(dst, ':') ? AF_INET6 : AF_INET;
+
+	assert_non_null(rt);
+	assert_non_null(nh);
+	assert_int_equal(nl_addr_parse(dst, family, &d), 0);
+	assert_int_equal(nl_addr_parse(gw, family, &g), 0);
+	rtnl_route_set_family(rt, (uint8_t)family);
+	assert_int_equal(rtnl_route_set_dst(rt, d), 0);
+	rtnl_route_set_table(rt, table);
+	rtnl_route_set_protocol(rt, (uint8_t)proto);
+	rtnl_route_set_type(rt, RTN_UNICAST);
+	rtnl_route_nh_set_gateway(nh, g);
+	rtnl_route_nh_set_ifindex(nh, 2);
+	rtnl_route_add_nexthop(rt, nh);
+	assert_int_equal(rtnl_route_build_add_request(rt, 0, &m), 0);
+	nl_addr_put(d);
+	nl_addr_put(g);
+	rtnl_route_put(rt);
+	return m;
+}
+
+/* The userspace ownership filter of the route dump: a kernel without
+ * strict dump checking sends every route, and only our protocol in our
+ * table may come out, in both families. */
+static void test_dump_filter(void **state)
+{
+	static const struct {
+		const char *dst, *gw;
+		unsigned table, proto;
+		bool ours;
+	} in[] = {
+		{ "10.244.2.0/24", "10.0.0.2", 254, 157, true },
+		{ "10.244.3.0/24", "10.0.0.3", 254, 4, false },	 /* static */
+		{ "10.244.4.0/24", "10.0.0.4", 254, 186, false }, /* bgp */
+		{ "10.244.5.0/24", "10.0.0.5", 100, 157, false }, /* table */
+		{ "fd00:244:0:2::/64", "fd00:10::2", 254, 157, true },
+		{ "fd00:244:0:3::/64", "fd00:10::3", 254, 2, false },
+		{ "fd00:244:0:4::/64", "fd00:10::4", 1000, 157, false },
+	};
+	struct route_collect d = { .c = &t.cfg };
+	char buf[PREFIX_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+		struct nl_msg *m = route_msg(in[i].dst, in[i].gw, in[i].table,
+					     in[i].proto);
+
+		route_nl_collect(&d, m);
+		nlmsg_free(m);
+	}
+	assert_int_equal(d.err, 0);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(prefix_format(&d.v[0].dst, buf, sizeof(buf)),
+			    "10.244.2.0/24");
+	assert_string_equal(addr_format(&d.v[0].via, buf, sizeof(buf)),
+			    "10.0.0.2");
+	assert_string_equal(prefix_format(&d.v[1].dst, buf, sizeof(buf)),
+			    "fd00:244:0:2::/64");
+	assert_int_equal(d.v[1].protocol, 157);
+	free(d.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +692,7 @@ int main(void)
 		T(test_duplicate_want),
 		T(test_nothing),
 		T(test_nlutil_to_prefix),
+		T(test_dump_filter),
 #undef T
 	};
 

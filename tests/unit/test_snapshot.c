@@ -290,6 +290,47 @@ static void test_node_name_errors(void **state)
 	snapshot_free(parse(LIST(NODE("node-1.example.com", ""))));
 }
 
+/* A UTF-8 byte order mark is skipped (RFC 8259 8.1 allows it); UTF-16
+ * and UTF-32 ones are named, not "expected a value". */
+static void test_byte_order_marks(void **state)
+{
+	struct snapshot *s;
+
+	(void)state;
+	s = parse("\xef\xbb\xbf" LIST(NODE("a", "")));
+	assert_int_equal(s->n_nodes, 1);
+	snapshot_free(s);
+	reject("\xff\xfe{}", "starts with a UTF-16 byte order mark");
+	reject("\xfe\xff{}", "starts with a UTF-16 byte order mark");
+	/* strlen() stops at the NUL: UTF-32 is checked with its length */
+	s = (void *)1;
+	assert_true(snapshot_parse("\0\0\xfe\xff{}", 6, NAME, NULL, &s, err,
+				   sizeof(err)) < 0);
+	assert_non_null(strstr(err, "UTF-32 (big endian) byte order mark"));
+	/* a BOM anywhere else is not whitespace */
+	reject(" \xef\xbb\xbf{}", "line 1");
+}
+
+/* Quoted names in errors are cut on a character boundary, never in the
+ * middle of a multi-byte character. */
+static void test_quote_utf8_boundary(void **state)
+{
+	char doc[1024], name[256];
+	size_t n = 0;
+
+	(void)state;
+	name[n++] = 'a';
+	while (n + 2 < 120) {
+		name[n++] = '\xc3';
+		name[n++] = '\xb6'; /* ö */
+	}
+	name[n] = '\0';
+	snprintf(doc, sizeof(doc), LIST(NODE("%s", "")), name);
+	reject(doc, "invalid node name \"a\xc3\xb6");
+	/* 64 bytes shown at most: 'a' + 31 ö, the 32nd would be cut */
+	assert_non_null(strstr(err, "\xc3\xb6...\""));
+}
+
 static void test_cidr_errors(void **state)
 {
 	(void)state;
@@ -625,6 +666,8 @@ int main(void)
 	    cmocka_unit_test(test_syntax_errors),
 	    cmocka_unit_test(test_truncated_everywhere),
 	    cmocka_unit_test(test_node_name_errors),
+	    cmocka_unit_test(test_byte_order_marks),
+	    cmocka_unit_test(test_quote_utf8_boundary),
 	    cmocka_unit_test(test_cidr_errors),
 	    cmocka_unit_test(test_address_errors),
 	    cmocka_unit_test(test_cross_item_errors),

@@ -194,6 +194,74 @@ static void test_read_fifo(void **state)
 	rmdir(dir);
 }
 
+/* Sanitized text is valid UTF-8: a character cut by a fixed buffer is
+ * dropped, other bad bytes become U+FFFD, good ones pass untouched. */
+static void test_utf8_sanitize(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain ascii", "plain ascii" },
+		{ "w\xc3\xb6rker", "w\xc3\xb6rker" },	    /* ö */
+		{ "cut \xc3", "cut " },			    /* ö cut */
+		{ "cut \xe2\x82", "cut " },		    /* € cut */
+		{ "cut \xf0\x9f\x98", "cut " },		    /* 😀 cut */
+		{ "\xe2\x82\xac \xf0\x9f\x98\x80", "\xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "bad \xff x", "bad \xef\xbf\xbd x" },
+		{ "lone \x80 x", "lone \xef\xbf\xbd x" },
+		{ "overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd" },
+		{ "surrogate \xed\xa0\x80", "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xc3 mid", "\xef\xbf\xbd mid" }, /* cut, but not at the end */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *o = utf8_sanitize(cases[i].in);
+
+		assert_non_null(o);
+		assert_string_equal(o, cases[i].out);
+		free(o);
+	}
+}
+
+/* Temp files of write_file_atomic()'s own pattern for this path are
+ * found; other files, and other paths' temps, are not. */
+static void test_stale_temps(void **state)
+{
+	char dir[] = "/tmp/snapnet-test-temps-XXXXXX", path[128], f[160];
+	static const char *const names[] = {
+		"x.conflist.tmp.AbC123",   /* ours */
+		"x.conflist.tmp.AbC12",	   /* 5 chars: not the pattern */
+		"x.conflist.tmp.AbC1234",  /* 7 chars */
+		"y.conflist.tmp.AbC123",   /* another file's */
+		"x.conflist.tmp.Ab-123",   /* not mkstemp's alphabet */
+	};
+	char **v;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.conflist", dir);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(f, sizeof(f), "%s/%s", dir, names[i]);
+		assert_int_equal(write_file_atomic(f, "", 0, NULL, 0), 0);
+	}
+	assert_int_equal(file_stale_temps(path, &v, &n), 0);
+	assert_int_equal(n, 1);
+	snprintf(f, sizeof(f), "%s/%s", dir, names[0]);
+	assert_string_equal(v[0], f);
+	file_list_free(v, n);
+	assert_int_equal(file_remove_stale_temps(path), 0);
+	assert_int_equal(file_stale_temps(path, &v, &n), 0);
+	assert_int_equal(n, 0);
+	file_list_free(v, n);
+	for (size_t i = 1; i < ARRAY_SIZE(names); i++) {
+		snprintf(f, sizeof(f), "%s/%s", dir, names[i]);
+		assert_int_equal(unlink(f), 0); /* still there */
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_array_grow(void **state)
 {
 	size_t cap = 0;
@@ -226,6 +294,8 @@ int main(void)
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_array_grow),
 		cmocka_unit_test(test_read_fifo),
+		cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test(test_stale_temps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
