@@ -588,9 +588,24 @@ cl_sanitizer_reports() {
 	grep -l -E 'Sanitizer|runtime error:' "$CL_DIR"/*/run.log 2>/dev/null
 }
 
+# Every status and ownership file the run wrote must be strict JSON in
+# valid UTF-8 (jq would quietly repair bad bytes): a monitor reading
+# status.json must never trip over it.
+cl_state_files_bad() {
+	local f
+	for f in "$CL_DIR"/*/state/*.json "$CL_DIR"/*/*/state/*.json; do
+		[[ -e $f ]] || continue
+		python3 -c 'import json, sys
+with open(sys.argv[1], encoding="utf-8", errors="strict") as f:
+    json.load(f)' "$f" 2>/dev/null || echo "$f"
+	done
+}
+
 cl_teardown() {
-	local pid ns san=""
+	local pid ns san="" bad
 	[[ -n ${CL_PREFIX:-} && -n ${CL_DIR:-} ]] || return 0
+	bad=$(cl_state_files_bad)
+	[[ -z $bad ]] || cl_err "not valid JSON in UTF-8: $bad"
 	if [[ -f $CL_DIR/pids ]]; then
 		while read -r pid; do
 			[[ -n $pid ]] && cl_kill_pid "$pid"
@@ -615,5 +630,6 @@ cl_teardown() {
 		cl_err "teardown left IPAM dirs under $CL_IPAM_DIR"
 		return 1
 	fi
+	[[ -z $bad ]] || return 1
 	[[ -z $san ]] || cl_err "sanitizer report in $san"
 }

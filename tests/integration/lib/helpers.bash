@@ -12,8 +12,12 @@ setup() {
 	cl_require
 }
 
+# A test file may define test_cleanup (unmounts, say): it runs first.
 teardown() {
 	local node
+	if declare -F test_cleanup >/dev/null; then
+		test_cleanup || true
+	fi
 	if [[ -z ${BATS_TEST_COMPLETED:-} && -n ${CL_DIR:-} ]]; then
 		# Shown by bats only for failed tests: what the agent said.
 		for node in "${CL_NODES[@]}"; do
