@@ -63,6 +63,22 @@ static int take_value(const char *cmd, const char *opt, const char **dst)
 	return 0;
 }
 
+static const char *opt_name(int c)
+{
+	switch (c) {
+	case 'c':
+		return "-c";
+	case 's':
+		return "-s";
+	case 'n':
+		return "--node";
+	case 'o':
+		return "--offline";
+	default:
+		return "--force";
+	}
+}
+
 /* `allowed` holds the short letters of the options cmd takes (o is
  * --offline, f is --force); `nargs` the positional arguments. */
 static int parse_opts(int argc, char **argv, const char *allowed, int nargs,
@@ -92,7 +108,7 @@ static int parse_opts(int argc, char **argv, const char *allowed, int nargs,
 			return refuse(cmd, "bad option");
 		if (!strchr(allowed, c)) {
 			snprintf(what, sizeof(what), "does not take %s",
-				 argv[optind - 1]);
+				 opt_name(c));
 			return refuse(cmd, what);
 		}
 		if (c == 'c')
@@ -253,6 +269,22 @@ static int check_owner(const struct agent *a)
 	return -1;
 }
 
+/* What every command that changes the kernel needs first: the
+ * capability, the config, the state_dir lock and (but for cleanup,
+ * which is how a change of settings is made) unchanged ownership
+ * settings. On failure nothing is left to free. */
+static int prepare(const char *cmd, struct agent *a, const struct opts *o,
+		   bool same_owner)
+{
+	if (need_net_admin(cmd) < 0 || load_agent(a, o, true) < 0)
+		return -1;
+	if (take_state_dir(a) < 0 || (same_owner && check_owner(a) < 0)) {
+		agent_fini(a);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_plan(int argc, char **argv, const struct opts *o)
 {
 	char why[PATH_MAX * 3 + 256];
@@ -300,12 +332,8 @@ static int cmd_apply(int argc, char **argv, const struct opts *o)
 
 	(void)argc;
 	(void)argv;
-	if (need_net_admin("apply") < 0 || load_agent(&a, o, true) < 0)
+	if (prepare("apply", &a, o, true) < 0)
 		return 1;
-	if (take_state_dir(&a) < 0 || check_owner(&a) < 0) {
-		agent_fini(&a);
-		return 1;
-	}
 	rc = reconcile_pass(&a, PASS_APPLY, NULL, "apply");
 	if (rc && a.st.error[0])
 		fprintf(stderr, "snapnet: %s\n", a.st.error);
@@ -325,12 +353,8 @@ static int cmd_run(int argc, char **argv, const struct opts *o)
 
 	(void)argc;
 	(void)argv;
-	if (need_net_admin("run") < 0 || load_agent(&a, o, true) < 0)
+	if (prepare("run", &a, o, true) < 0)
 		return 1;
-	if (take_state_dir(&a) < 0 || check_owner(&a) < 0) {
-		agent_fini(&a);
-		return 1;
-	}
 	rc = loop_run(&a);
 	agent_fini(&a);
 	return rc;
@@ -383,9 +407,9 @@ static int cmd_cleanup(int argc, char **argv, const struct opts *o)
 
 	(void)argc;
 	(void)argv;
-	if (need_net_admin("cleanup") < 0 || load_agent(&a, o, true) < 0)
+	if (prepare("cleanup", &a, o, false) < 0)
 		return 1;
-	rc = take_state_dir(&a) < 0 ? 1 : reconcile_cleanup(&a);
+	rc = reconcile_cleanup(&a);
 	agent_fini(&a);
 	return rc;
 }
