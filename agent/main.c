@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "desired.h"
-#include "log.h"
-#include "loop.h"
-#include "reconcile.h"
-#include "owner.h"
-#include "snapshot.h"
-#include "util.h"
+#include "core/desired.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/reconcile.h"
+#include "core/owner.h"
+#include "snapshot/snapshot.h"
+#include "lib/util.h"
 
 #ifndef SNAPNET_VERSION
 #define SNAPNET_VERSION "0.1.0"

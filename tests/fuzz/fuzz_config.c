@@ -25,8 +25,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "util.h"
+#include "core/config.h"
+#include "lib/util.h"
 
 #include "fuzz.h"
 

@@ -39,10 +39,10 @@
 #include <json-c/json.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "desired.h"
-#include "snapshot.h"
-#include "util.h"
+#include "core/config.h"
+#include "core/desired.h"
+#include "snapshot/snapshot.h"
+#include "lib/util.h"
 
 #include "fuzz.h"
 

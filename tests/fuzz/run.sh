@@ -39,29 +39,18 @@ LIBS=$(pkg-config --libs $PKGS)
 
 die() { echo "fuzz: $*" >&2; exit 1; }
 
-# $1 = variant dir (obj or cov), $2 = compile flags for agent/*.c.
-# Sets OBJS to the objects of the agent/*.c that exist now (a stale
-# object of a removed file must not be linked).
-build_objs() {
-	local dir=$OUT/$1 flags=$2 src obj
-	mkdir -p "$dir"
-	OBJS=
-	for src in agent/*.c; do
-		[ "$src" = agent/main.c ] && continue
-		obj=$dir/$(basename "${src%.c}").o
-		OBJS="$OBJS $obj"
-		if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] ||
-		   [ -n "$(find agent -name '*.h' -newer "$obj" | head -1)" ]; then
-			$CC $CFLAGS $flags -c -o "$obj" "$src" ||
-				die "cannot compile $src"
-		fi
-	done
+# $1 = variant (obj or cov): the agent's library of that variant, built
+# by the Makefile like every other build of the agent's objects.
+build_lib() {
+	make -s "$OUT/$1/libsnapnet.a" FUZZ_CC="$CC" >/dev/null ||
+		die "cannot build $OUT/$1/libsnapnet.a"
+	OBJS=$OUT/$1/libsnapnet.a
 }
 
 build() {
 	local t
 	command -v "$CC" >/dev/null || die "$CC not found (apt-get install clang)"
-	build_objs obj "$SAN -fsanitize=fuzzer-no-link"
+	build_lib obj
 	mkdir -p $OUT/bin
 	for t in $ALL_TARGETS; do
 		# the fuzzer runtime is libclang-rt-14-dev on Debian
@@ -127,14 +116,15 @@ regress() {
 # Source-based coverage of agent/ over seeds + corpus: no sanitizers, a
 # plain main() from libFuzzer that just runs the inputs.
 declare -A COVER_SRCS=(
-	[snapshot]="agent/scan.c agent/snapshot.c agent/snapshot_node.c
-		agent/snapshot_check.c agent/snapshot_guard.c agent/desired.c"
-	[config]="agent/config.c"
+	[snapshot]="agent/lib/scan.c agent/snapshot/snapshot.c
+		agent/snapshot/snapshot_node.c agent/snapshot/snapshot_check.c
+		agent/snapshot/snapshot_guard.c agent/core/desired.c"
+	[config]="agent/core/config.c"
 )
 
 cover() {
 	local t prof
-	build_objs cov "-fprofile-instr-generate -fcoverage-mapping"
+	build_lib cov
 	mkdir -p $OUT/bin
 	for t in "$@"; do
 		$CC $CFLAGS -fprofile-instr-generate -fcoverage-mapping \

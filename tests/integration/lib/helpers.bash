@@ -5,7 +5,7 @@
 
 bats_require_minimum_version 1.5.0
 
-load "${BATS_TEST_DIRNAME}/lib/cluster.bash"
+load "${BATS_TEST_DIRNAME}/../lib/cluster.bash"
 
 # Not root, no veth/bridge/IPv6, no plugins, no binary: fail, never skip.
 setup() {

@@ -112,9 +112,9 @@ static int desire_line(struct desire *d, char *l)
 		d->r[ti][t->n_chains - 1][c->n_rules++] = keep(d, l + 5);
 	} else if (t && sscanf(l, "jump %63s %63s %15s", from, to, pos) == 3 &&
 		   t->n_jumps < MAXJ) {
-		d->j[ti][t->n_jumps++] = (struct rules_jump){
-			keep(d, from), keep(d, to), !strcmp(pos, "first")
-		};
+		d->j[ti][t->n_jumps++] =
+		    (struct rules_jump){ keep(d, from), keep(d, to),
+					 !strcmp(pos, "first") };
 	} else if (*l && *l != '#') {
 		return -1;
 	}
@@ -157,7 +157,8 @@ static void free_desire(struct desire *d)
 
 static void print_stats(const struct rules_stats *st)
 {
-	printf("chains_written %u rules_written %u chains_deleted %u chains_kept %u jumps_added %u jumps_deleted %u\n",
+	printf("chains_written %u rules_written %u chains_deleted %u "
+	       "chains_kept %u jumps_added %u jumps_deleted %u\n",
 	       st->chains_written, st->rules_written, st->chains_deleted,
 	       st->chains_kept, st->jumps_added, st->jumps_deleted);
 }
@@ -200,14 +201,13 @@ static int cmd_apply(const char *backend, const char *fam, const char *path)
 	return r ? die("apply", r) : 0;
 }
 
-static int cmd_cleanup(const char *backend, const char *fam,
-		       const char *prefix)
+static int cmd_cleanup(const char *backend, const char *fam, const char *prefix)
 {
 	struct rules_opts o = { .backend = backend_arg(backend),
 				.timeout_ms = 10000 };
 	struct rules_stats st;
-	int r = rules_cleanup(&o, family_arg(fam), prefix, &st, err,
-			      sizeof(err));
+	int r =
+	    rules_cleanup(&o, family_arg(fam), prefix, &st, err, sizeof(err));
 
 	if (r)
 		return die("cleanup", r);
@@ -323,10 +323,12 @@ static int cmd_sets_list(const char *prefix)
 	if (r)
 		return die("sets_list", r);
 	for (i = 0; i < n; i++)
-		printf("%s %s %s elements %u references %u maxelem %u hashsize %u\n",
+		printf("%s %s %s elements %u references %u maxelem %u hashsize "
+		       "%u\n",
 		       v[i].name, v[i].typename,
-		       v[i].family == AF_INET6 ? "inet6" : "inet", v[i].elements,
-		       v[i].references, v[i].maxelem, v[i].hashsize);
+		       v[i].family == AF_INET6 ? "inet6" : "inet",
+		       v[i].elements, v[i].references, v[i].maxelem,
+		       v[i].hashsize);
 	free(v);
 	return 0;
 }
@@ -356,8 +358,8 @@ static int cmd_sets_destroy(const char *prefix, const char *name)
 {
 	struct sets_ctx *c = open_ctx(prefix);
 	size_t n = 0;
-	int r = name ? sets_destroy(c, name, err, sizeof(err)) :
-		       sets_cleanup(c, &n, err, sizeof(err));
+	int r = name ? sets_destroy(c, name, err, sizeof(err))
+		     : sets_cleanup(c, &n, err, sizeof(err));
 
 	sets_close(c);
 	if (r)
@@ -417,7 +419,7 @@ static char *restore_text(int family, const struct sets_member *m, size_t n,
 	fprintf(f, "create %s hash:ip family %s maxelem %zu", name,
 		family == AF_INET ? "inet" : "inet6", 2 * n);
 	if (presize)
-		fprintf(f, " hashsize %zu", n / 4);
+		fprintf(f, " hashsize %zu", n / 2);
 	fputc('\n', f);
 	for (i = 0; i < n; i++) {
 		sets_member_format(SETS_HASH_IP, &m[i], buf, sizeof(buf));
@@ -495,7 +497,8 @@ static int cmd_bench(const char *fam, const char *count, const char *reps_s)
 	struct sets_member *m = calloc(n, sizeof(*m));
 	struct sets_ctx *c = open_ctx("snapnet-");
 	char name[32];
-	double t[5][64];
+	struct sets_sync_stats st = { 0 };
+	double t[6][64];
 	char *text;
 	int r = 0;
 
@@ -506,24 +509,34 @@ static int cmd_bench(const char *fam, const char *count, const char *reps_s)
 	for (i = 0; i < reps && !r; i++) {
 		double t0 = now();
 
-		snprintf(name, sizeof(name), "snapnet-bench-%d", i);
+		snprintf(name, sizeof(name), "snapnet-bench-%d", i & 63);
 		/* create + fill: the first fill of a set */
 		r = sets_replace(c, name, SETS_HASH_IP, family, m, n, err,
 				 sizeof(err));
 		t[0][i] = now() - t0;
 		/* temporary + swap + destroy: a replace of a live set */
 		t0 = now();
-		r = r ? r : sets_replace(c, name, SETS_HASH_IP, family, m, n,
-					 err, sizeof(err));
+		r = r ? r
+		      : sets_replace(c, name, SETS_HASH_IP, family, m, n, err,
+				     sizeof(err));
 		t[1][i] = now() - t0;
+		/* drift check of an unchanged set: list, diff, nothing */
+		t0 = now();
+		r = r ? r
+		      : sets_sync(c, name, SETS_HASH_IP, family, m, n, &st, err,
+				  sizeof(err));
+		t[5][i] = now() - t0;
+		if (!r && (st.added || st.deleted || st.replaced))
+			r = -EPROTO;
 		r = r ? r : sets_destroy(c, name, err, sizeof(err));
 		for (k = 0; k < 3 && !r; k++) {
 			/* a new name each time: libipset's text paths keep a
 			 * process-wide cache of the sets they created */
-			snprintf(name, sizeof(name), "snapnet-bench-%d-%d", i, k);
+			snprintf(name, sizeof(name), "snapnet-bench-%d-%d",
+				 i & 63, k & 3);
 			text = restore_text(family, m, n, name, k == 1, &len);
-			t[2 + k][i] = k < 2 ? lib_text(text, len, true) :
-					      cmd_restore(text, len);
+			t[2 + k][i] = k < 2 ? lib_text(text, len, true)
+					    : cmd_restore(text, len);
 			free(text);
 			if (t[2 + k][i] < 0)
 				r = -EIO;
@@ -535,8 +548,9 @@ static int cmd_bench(const char *fam, const char *count, const char *reps_s)
 		report("sets_replace, new set", t[0], reps, n);
 		report("sets_replace, temp+swap+destroy", t[1], reps, n);
 		report("ipset_parse_stream", t[2], reps, n);
-		report("ipset_parse_stream, hashsize n/4", t[3], reps, n);
+		report("ipset_parse_stream, hashsize n/2", t[3], reps, n);
 		report("`ipset restore`", t[4], reps, n);
+		report("sets_sync, unchanged set", t[5], reps, n);
 		snprintf(name, sizeof(name), "snapnet-bench-line");
 		text = restore_text(family, m, n / 10, name, false, &len);
 		t[0][0] = lib_text(text, len, false);
