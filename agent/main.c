@@ -167,20 +167,23 @@ static int need_net_admin(const char *cmd)
 static int override(const struct agent *a, const char *key, const char *opt,
 		    const char *v, char *dst, size_t len)
 {
-	struct config c = a->cfg;
+	struct config c;
 	const char *out;
+	int r;
 
 	if (!v)
 		return 0;
-	c.path[0] = '\0'; /* a relative -s is the shell's: from the cwd */
-	if (config_set(&c, "agent", key, v) < 0) {
+	(void)a;
+	config_defaults(&c); /* path "": a relative -s is from the cwd */
+	r = config_set(&c, "agent", key, v);
+	if (r < 0)
 		fprintf(stderr, "snapnet: %s \"%s\": not a valid %s\n", opt, v,
 			key);
-		return -EINVAL;
-	}
 	out = !strcmp(key, "node_name") ? c.agent.node_name : c.agent.snapshot;
-	str_copy(dst, out, len);
-	return 0;
+	if (r == 0)
+		str_copy(dst, out, len);
+	config_fini(&c);
+	return r < 0 ? -EINVAL : 0;
 }
 
 /* Config file (or defaults when -c is absent and allowed), then the
@@ -192,20 +195,26 @@ static int load_agent(struct agent *a, const struct opts *o, bool need_conf)
 	agent_init(a);
 	if (!o->config && need_conf) {
 		fprintf(stderr, "snapnet: -c CONF is required\n");
-		return -EINVAL;
+		goto fail;
 	}
-	if (o->config && config_load(o->config, &a->cfg, err, sizeof(err))) {
-		fprintf(stderr, "snapnet: %s\n", err);
-		return -EINVAL;
+	if (o->config) {
+		config_fini(&a->cfg); /* config_load() starts from defaults */
+		if (config_load(o->config, &a->cfg, err, sizeof(err))) {
+			fprintf(stderr, "snapnet: %s\n", err);
+			goto fail;
+		}
 	}
 	if (override(a, "node_name", "--node", o->node, a->node_override,
 		     sizeof(a->node_override)) < 0 ||
 	    override(a, "snapshot", "-s", o->snapshot, a->snapshot_override,
 		     sizeof(a->snapshot_override)) < 0)
-		return -EINVAL;
+		goto fail;
 	a->force_override = o->force;
 	agent_apply_overrides(a);
 	return 0;
+fail:
+	agent_fini(a);
+	return -EINVAL;
 }
 
 /* One process per state_dir. The fd stays open (the lock held) until the
@@ -233,6 +242,7 @@ static int owner_refusal(const struct agent *a, char *why, size_t len)
 {
 	struct owner was, now;
 	char diff[PATH_MAX * 2 + 32];
+	bool differ;
 	int r = owner_read(a->cfg.agent.state_dir, &was);
 
 	if (r == -ENOENT)
@@ -245,8 +255,15 @@ static int owner_refusal(const struct agent *a, char *why, size_t len)
 			 a->cfg.agent.state_dir, OWNER_FILE);
 		return 1;
 	}
-	owner_from_config(&a->cfg, &now);
-	if (!owner_differs(&was, &now, diff, sizeof(diff)))
+	if (owner_from_config(&a->cfg, &now) < 0) {
+		owner_free(&was);
+		snprintf(why, len, "out of memory");
+		return 1;
+	}
+	differ = owner_differs(&was, &now, diff, sizeof(diff));
+	owner_free(&was);
+	owner_free(&now);
+	if (!differ)
 		return 0;
 	snprintf(why, len,
 		 "%s: ownership settings changed since the last run (%s): "
@@ -310,7 +327,7 @@ static int cmd_plan(int argc, char **argv, const struct opts *o)
 
 static void print_results(const struct agent *a)
 {
-	for (int f = 0; f < FUNC_COUNT; f++) {
+	for (size_t f = 0; f < n_functions; f++) {
 		const struct func_result *r = &a->st.func[f];
 
 		if (r->ran)
@@ -363,11 +380,9 @@ static int cmd_run(int argc, char **argv, const struct opts *o)
 static int validate_node(const struct snapshot *s, const char *node)
 {
 	struct desired *d = NULL;
-	struct config c;
 	char err[ERRLEN];
 
-	config_defaults(&c);
-	if (desired_build(s, &c, node, &d, err, sizeof(err)) < 0) {
+	if (desired_build(s, node, &d, err, sizeof(err)) < 0) {
 		fprintf(stderr, "snapnet: %s\n", err);
 		return 1;
 	}

@@ -15,8 +15,21 @@
 
 #include "core/config.h"
 #include "core/desired.h"
-#include "snapshot/model.h"
-#include "core/pass.h"
+#include "lib/prefix.h"
+
+/* [cni] */
+struct cni_config {
+	bool enabled;
+	char conf_dir[PATH_MAX];
+	char conf_file[NAME_MAX + 1];
+	char network_name[64];
+	char bridge[IFNAME_LEN];
+	unsigned mtu; /* 0 = leave to the kernel and the plugin */
+	bool hairpin;
+	bool ip_forward; /* set forwarding sysctls per family */
+};
+
+extern const struct config_section cni_section;
 
 /* The CNI spec version written into the conflist (see docs/cni.md). */
 #define CNI_VERSION "1.0.0"
@@ -33,7 +46,7 @@
 /* Pure. Renders the conflist JSON for the desired pod CIDRs into a
  * malloc'd NUL-terminated string. -ENOENT when the node has no pod CIDR,
  * -EINVAL when a pod CIDR has no room for a gateway and a pod. */
-int cni_render(const struct config *c, const struct desired *d, char **out);
+int cni_render(const struct cni_config *c, const struct desired *d, char **out);
 
 /* The gateway of a pod CIDR: its first host, with the CIDR's length. */
 struct prefix cni_gateway(const struct prefix *pod_cidr);
@@ -86,7 +99,7 @@ struct cni_op {
  * addresses that look like a gateway we would have added
  * (cni_addr_gateway_like()) are deleted; any other address is left.
  * *ops is malloc'd (may be NULL when *n_ops is 0). */
-int cni_plan(const struct config *c, const struct desired *d,
+int cni_plan(const struct cni_config *c, const struct desired *d,
 	     const char *want_conf, const struct cni_state *have,
 	     struct cni_op **ops, size_t *n_ops);
 
@@ -112,17 +125,17 @@ const char *cni_sysctl_path(int family);
 const char *cni_sysctl_name(int family);
 
 /* iproute2-like, e.g. "addr add 10.244.1.1/24 dev snapnet0". */
-char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
+char *cni_op_format(const struct cni_config *c, const struct cni_op *op, char *buf,
 		    size_t len);
 
 /* The conflist path: conf_dir/conf_file. -ENAMETOOLONG if it won't fit. */
-int cni_conf_path(const struct config *c, char *buf, size_t len);
+int cni_conf_path(const struct cni_config *c, char *buf, size_t len);
 
-/* dump -> plan -> apply for this pass. */
-int cni_reconcile(struct pass *p, struct func_result *r);
-/* Removes the conflist and our bridge (forwarding sysctls stay; a link
- * of the bridge's name that is not ours is reported and left alone). */
-int cni_cleanup(const struct config *c, struct func_result *r);
+/* The function's entry in the registry (cni.c). Its cleanup removes
+ * the conflist and our bridge (forwarding sysctls stay; a link of the
+ * bridge's name that is not ours is reported and left alone). */
+struct function;
+extern const struct function cni_function;
 
 /* cni_link.c: the bridge and its addresses over rtnetlink (libnl).
  * Errors come back as -errno with text in err; EEXIST on add and

@@ -110,7 +110,7 @@ bool cni_addr_gateway_like(const struct prefix *a)
 	return prefix_equal(&gw, a);
 }
 
-static void plan_link(const struct config *c, const struct desired *d,
+static void plan_link(const struct cni_config *c, const struct desired *d,
 		      const struct cni_state *have, struct cni_op *ops,
 		      size_t *n)
 {
@@ -119,7 +119,7 @@ static void plan_link(const struct config *c, const struct desired *d,
 	if (!have->link_exists || !have->link_up)
 		push(ops, n, CNI_OP_LINK_UP, NULL);
 	/* a new bridge is made with the MTU; 0 leaves the kernel's */
-	if (have->link_exists && c->cni.mtu && have->mtu != c->cni.mtu)
+	if (have->link_exists && c->mtu && have->mtu != c->mtu)
 		push(ops, n, CNI_OP_LINK_MTU, NULL);
 	/* deletes before adds: see the top of the file */
 	for (size_t i = 0; have->link_exists && i < have->n_addrs; i++)
@@ -137,11 +137,11 @@ static void plan_link(const struct config *c, const struct desired *d,
 	}
 }
 
-static void plan_sysctl(const struct config *c, const struct desired *d,
+static void plan_sysctl(const struct cni_config *c, const struct desired *d,
 			const struct cni_state *have, struct cni_op *ops,
 			size_t *n)
 {
-	if (!c->cni.ip_forward)
+	if (!c->ip_forward)
 		return;
 	for (int i = 0; i < FAM_COUNT; i++) {
 		struct prefix fam = { .family = (uint8_t)fam_of_index(i) };
@@ -154,7 +154,7 @@ static void plan_sysctl(const struct config *c, const struct desired *d,
 	}
 }
 
-int cni_plan(const struct config *c, const struct desired *d,
+int cni_plan(const struct cni_config *c, const struct desired *d,
 	     const char *want_conf, const struct cni_state *have,
 	     struct cni_op **ops, size_t *n_ops)
 {
@@ -218,9 +218,9 @@ const char *cni_link_foreign(const struct cni_state *have, char *buf,
 	return buf;
 }
 
-int cni_conf_path(const struct config *c, char *buf, size_t len)
+int cni_conf_path(const struct cni_config *c, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s", c->cni.conf_dir, c->cni.conf_file);
+	int n = snprintf(buf, len, "%s/%s", c->conf_dir, c->conf_file);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -244,11 +244,11 @@ const char *cni_sysctl_name(int family)
 	return forwarding[fam_index(family)].name;
 }
 
-char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
+char *cni_op_format(const struct cni_config *c, const struct cni_op *op, char *buf,
 		    size_t len)
 {
 	char path[PATH_MAX], a[PREFIX_STRLEN];
-	const char *br = c->cni.bridge;
+	const char *br = c->bridge;
 
 	switch (op->kind) {
 	case CNI_OP_WRITE:
@@ -257,9 +257,9 @@ char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
 		snprintf(buf, len, "cni write %s", path);
 		break;
 	case CNI_OP_LINK_ADD:
-		if (c->cni.mtu)
+		if (c->mtu)
 			snprintf(buf, len, "link add %s type bridge mtu %u", br,
-				 c->cni.mtu);
+				 c->mtu);
 		else
 			snprintf(buf, len, "link add %s type bridge", br);
 		break;
@@ -267,7 +267,7 @@ char *cni_op_format(const struct config *c, const struct cni_op *op, char *buf,
 		snprintf(buf, len, "link set %s up", br);
 		break;
 	case CNI_OP_LINK_MTU:
-		snprintf(buf, len, "link set %s mtu %u", br, c->cni.mtu);
+		snprintf(buf, len, "link set %s mtu %u", br, c->mtu);
 		break;
 	case CNI_OP_TEMP_DEL:
 		snprintf(buf, len, "cni remove %s", op->path ? op->path : "?");

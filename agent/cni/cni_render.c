@@ -97,7 +97,7 @@ static json_object *ipam(const struct desired *d, bool *oom)
 	return o;
 }
 
-static json_object *bridge_plugin(const struct config *c,
+static json_object *bridge_plugin(const struct cni_config *c,
 				  const struct desired *d, bool *oom)
 {
 	json_object *o = json_object_new_object();
@@ -107,12 +107,12 @@ static json_object *bridge_plugin(const struct config *c,
 		return NULL;
 	}
 	obj_add(o, "type", json_object_new_string("bridge"), oom);
-	obj_add(o, "bridge", json_object_new_string(c->cni.bridge), oom);
+	obj_add(o, "bridge", json_object_new_string(c->bridge), oom);
 	obj_add(o, "isGateway", json_object_new_boolean(1), oom);
 	obj_add(o, "isDefaultGateway", json_object_new_boolean(1), oom);
-	obj_add(o, "hairpinMode", json_object_new_boolean(c->cni.hairpin), oom);
-	if (c->cni.mtu)
-		obj_add(o, "mtu", json_object_new_int64(c->cni.mtu), oom);
+	obj_add(o, "hairpinMode", json_object_new_boolean(c->hairpin), oom);
+	if (c->mtu)
+		obj_add(o, "mtu", json_object_new_int64(c->mtu), oom);
 	obj_add(o, "ipam", ipam(d, oom), oom);
 	return o;
 }
@@ -134,7 +134,7 @@ static json_object *portmap_plugin(bool *oom)
 	return o;
 }
 
-static json_object *conflist(const struct config *c, const struct desired *d,
+static json_object *conflist(const struct cni_config *c, const struct desired *d,
 			     bool *oom)
 {
 	json_object *o = json_object_new_object();
@@ -147,14 +147,14 @@ static json_object *conflist(const struct config *c, const struct desired *d,
 		return NULL;
 	}
 	obj_add(o, "cniVersion", json_object_new_string(CNI_VERSION), oom);
-	obj_add(o, "name", json_object_new_string(c->cni.network_name), oom);
+	obj_add(o, "name", json_object_new_string(c->network_name), oom);
 	arr_add(plugins, bridge_plugin(c, d, oom), oom);
 	arr_add(plugins, portmap_plugin(oom), oom);
 	obj_add(o, "plugins", plugins, oom);
 	return o;
 }
 
-int cni_render(const struct config *c, const struct desired *d, char **out)
+int cni_render(const struct cni_config *c, const struct desired *d, char **out)
 {
 	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 			  JSON_C_TO_STRING_NOSLASHESCAPE;

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "core/config.h"
+#include "core/function.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,27 +53,84 @@ void config_node_name_norm(const char *in, char *buf, size_t len)
 		buf[n] = '\0';
 }
 
+#define KEYS_MAX 64 /* per section */
+
+static void agent_defaults(void *sec)
+{
+	struct agent_config *a = sec;
+
+	config_hostname(a->node_name, sizeof(a->node_name));
+	strcpy(a->snapshot, "/var/lib/snapnet/snapshot.json");
+	strcpy(a->state_dir, "/var/lib/snapnet/state");
+	a->resync_interval = 30;
+	a->debounce_ms = 100;
+	a->max_delete_share = 0.5;
+	a->max_snapshot_bytes = (size_t)4 << 30;
+	a->log_level = LOG_INFO;
+}
+
+/* One block for every function's section, each aligned for any type. */
+static void sections_alloc(struct config *c)
+{
+	const size_t align = _Alignof(max_align_t);
+	size_t len = 0;
+
+	for (size_t i = 0; i < n_functions; i++) {
+		c->off[i] = len;
+		len += (functions[i]->section->size + align - 1) / align * align;
+	}
+	c->blob = calloc(1, len ? len : 1);
+	if (!c->blob)
+		abort(); /* a few KiB at start-up: nothing sensible to do */
+	c->blob_len = len;
+}
+
 void config_defaults(struct config *c)
 {
+	for (size_t i = 0; i < n_functions; i++)
+		if (functions[i]->section->n_keys > KEYS_MAX)
+			abort(); /* raise KEYS_MAX */
 	memset(c, 0, sizeof(*c));
-	config_hostname(c->agent.node_name, sizeof(c->agent.node_name));
-	strcpy(c->agent.snapshot, "/var/lib/snapnet/snapshot.json");
-	strcpy(c->agent.state_dir, "/var/lib/snapnet/state");
-	c->agent.resync_interval = 30;
-	c->agent.debounce_ms = 100;
-	c->agent.max_delete_share = 0.5;
-	c->agent.max_snapshot_bytes = (size_t)4 << 30;
-	c->agent.log_level = LOG_INFO;
-	c->cni.enabled = true;
-	strcpy(c->cni.conf_dir, "/etc/cni/net.d");
-	strcpy(c->cni.conf_file, "10-snapnet.conflist");
-	strcpy(c->cni.network_name, "snapnet");
-	strcpy(c->cni.bridge, "snapnet0");
-	c->cni.hairpin = true;
-	c->cni.ip_forward = true;
-	c->routes.enabled = true;
-	c->routes.protocol = 157;
-	c->routes.table = 254;
+	agent_defaults(&c->agent);
+	sections_alloc(c);
+	for (size_t i = 0; i < n_functions; i++)
+		functions[i]->section->defaults(c->blob + c->off[i]);
+}
+
+void config_fini(struct config *c)
+{
+	if (!c)
+		return;
+	free(c->blob);
+	c->blob = NULL;
+	c->blob_len = 0;
+}
+
+void config_copy(struct config *dst, const struct config *src)
+{
+	*dst = *src;
+	dst->blob = malloc(src->blob_len ? src->blob_len : 1);
+	if (!dst->blob)
+		abort();
+	memcpy(dst->blob, src->blob, src->blob_len);
+}
+
+void config_move(struct config *dst, struct config *src)
+{
+	config_fini(dst);
+	*dst = *src;
+	src->blob = NULL;
+	src->blob_len = 0;
+}
+
+const void *config_section_of(const struct config *c, size_t i)
+{
+	return c->blob + c->off[i];
+}
+
+void *config_section_mut(struct config *c, size_t i)
+{
+	return c->blob + c->off[i];
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -270,78 +328,66 @@ static int set_cni_name(char *dst, size_t len, const char *v)
 	return set_str(dst, len, v);
 }
 
-/* Keys are described by a table so the handler, the defaults in
- * examples/agent.ini and the README can be checked against one list. */
-enum key_type {
-	K_STR,
-	K_BOOL,
-	K_UINT,
-	K_SIZE,
-	K_SHARE,
-	K_LEVEL,
-	K_IFNAME,
-	K_MTU,	    /* K_UINT that also admits 0, "leave it to the plugin" */
-	K_FILENAME, /* K_STR naming a file in a directory key: no '/' */
-	K_PATH,	    /* a path, trailing slashes dropped */
-	K_CNINAME,  /* a CNI network name */
-	K_NODE,	    /* a node name: trimmed and lowercased, as kubelet does */
-};
-
-struct key {
-	const char *section, *name;
-	enum key_type type;
-	size_t off, size;
-	unsigned long long lo, hi;
-	const char *hint;
-};
-
-/* One key per entry: reads best as a table. */
+/* The core's own section; the functions' sections live in their
+ * folders. One key per entry: reads best as a table. */
 /* clang-format off */
-#define KEY(sec, nm, ty, field, l, h, hn)                                      \
-	{                                                                      \
-		sec, nm, ty, offsetof(struct config, field),                   \
-		    sizeof(((struct config *)0)->field), l, h, hn              \
-	}
-
-static const struct key keys[] = {
-	KEY("agent", "node_name", K_NODE, agent.node_name, 0, 0, "a node name"),
-	KEY("agent", "snapshot", K_PATH, agent.snapshot, 0, 0,
-	    "a path without blanks or '#'"),
-	KEY("agent", "state_dir", K_PATH, agent.state_dir, 0, 0,
-	    "a path without blanks or '#'"),
-	KEY("agent", "resync_interval", K_UINT, agent.resync_interval, 0, 86400,
-	    "seconds 0..86400"),
-	KEY("agent", "debounce_ms", K_UINT, agent.debounce_ms, 0, 60000,
-	    "milliseconds 0..60000"),
-	KEY("agent", "max_delete_share", K_SHARE, agent.max_delete_share, 0, 0,
-	    "a share 0..1"),
-	KEY("agent", "force", K_BOOL, agent.force, 0, 0, "yes or no"),
-	KEY("agent", "max_snapshot_bytes", K_SIZE, agent.max_snapshot_bytes,
-	    1024, 1ULL << 40, "bytes 1024..2^40"),
-	KEY("agent", "log_level", K_LEVEL, agent.log_level, 0, 0,
-	    "error, warning, info or debug"),
-	KEY("cni", "enabled", K_BOOL, cni.enabled, 0, 0, "yes or no"),
-	KEY("cni", "conf_dir", K_PATH, cni.conf_dir, 0, 0,
-	    "a path without blanks or '#'"),
-	KEY("cni", "conf_file", K_FILENAME, cni.conf_file, 0, 0,
-	    "a file name, not a path"),
-	KEY("cni", "network_name", K_CNINAME, cni.network_name, 0, 0,
-	    "a CNI network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)"),
-	KEY("cni", "bridge", K_IFNAME, cni.bridge, 0, 0,
-	    "an interface name: 1..15 bytes, no '/', ':', '%' or blanks, "
-	    "not \".\", \"..\", \"all\" or \"default\""),
-	KEY("cni", "mtu", K_MTU, cni.mtu, 68, 65535, "0 or 68..65535"),
-	KEY("cni", "hairpin", K_BOOL, cni.hairpin, 0, 0, "yes or no"),
-	KEY("cni", "ip_forward", K_BOOL, cni.ip_forward, 0, 0, "yes or no"),
-	KEY("routes", "enabled", K_BOOL, routes.enabled, 0, 0, "yes or no"),
-	KEY("routes", "protocol", K_UINT, routes.protocol, 5, 255,
-	    "a protocol number 5..255 (0..4 belong to the kernel)"),
-	KEY("routes", "table", K_UINT, routes.table, 1, 0xfffffffeULL,
-	    "a table id 1..4294967294"),
-	KEY("routes", "metric", K_UINT, routes.metric, 0, 0xffffffffULL,
-	    "0..4294967295"),
+#define AKEY(...) CONFIG_KEY(struct agent_config, __VA_ARGS__)
+static const struct config_key agent_keys[] = {
+	AKEY("node_name", K_NODE, node_name, 0, 0, "a node name"),
+	AKEY("snapshot", K_PATH, snapshot, 0, 0,
+	     "a path without blanks or '#'"),
+	AKEY("state_dir", K_PATH, state_dir, 0, 0,
+	     "a path without blanks or '#'"),
+	AKEY("resync_interval", K_UINT, resync_interval, 0, 86400,
+	     "seconds 0..86400"),
+	AKEY("debounce_ms", K_UINT, debounce_ms, 0, 60000,
+	     "milliseconds 0..60000"),
+	AKEY("max_delete_share", K_SHARE, max_delete_share, 0, 0,
+	     "a share 0..1"),
+	AKEY("force", K_BOOL, force, 0, 0, "yes or no"),
+	AKEY("max_snapshot_bytes", K_SIZE, max_snapshot_bytes, 1024,
+	     1ULL << 40, "bytes 1024..2^40"),
+	AKEY("log_level", K_LEVEL, log_level, 0, 0,
+	     "error, warning, info or debug"),
 };
 /* clang-format on */
+
+static const struct config_section agent_section = {
+	.name = "agent",
+	.size = sizeof(struct agent_config),
+	.defaults = agent_defaults,
+	.keys = agent_keys,
+	.n_keys = sizeof(agent_keys) / sizeof(agent_keys[0]),
+};
+
+#define SECTION_AGENT CONFIG_SECTIONS_MAX /* index of [agent] */
+
+/* A section by name: its index (SECTION_AGENT for [agent]). */
+static const struct config_section *section_find(const char *name, size_t len,
+						 size_t *idx)
+{
+	if (strlen(agent_section.name) == len &&
+	    !strncmp(agent_section.name, name, len)) {
+		*idx = SECTION_AGENT;
+		return &agent_section;
+	}
+	for (size_t i = 0; i < n_functions; i++) {
+		const struct config_section *sec = functions[i]->section;
+
+		if (strlen(sec->name) == len && !strncmp(sec->name, name, len)) {
+			*idx = i;
+			return sec;
+		}
+	}
+	return NULL;
+}
+
+static void *section_base(const struct config *c, size_t idx)
+{
+	if (idx == SECTION_AGENT)
+		return (void *)&c->agent;
+	return c->blob + c->off[idx];
+}
 
 struct parse_ctx {
 	struct config *c;
@@ -352,10 +398,11 @@ struct parse_ctx {
 	int rc;
 	unsigned err_line; /* line of the first error we found */
 	bool after_key;	   /* a key since the last header: inih's prev_name */
-	unsigned first[ARRAY_SIZE(keys)]; /* line each key was set on */
+	/* line each key was set on, by section and key index */
+	unsigned first[CONFIG_SECTIONS_MAX + 1][KEYS_MAX];
 };
 
-static int set_uint(const struct key *k, void *field, const char *v)
+static int set_uint(const struct config_key *k, void *field, const char *v)
 {
 	unsigned long long n;
 
@@ -370,9 +417,20 @@ static int set_uint(const struct key *k, void *field, const char *v)
 	return 0;
 }
 
-static int set_value(const struct key *k, struct config *c, const char *v)
+static int set_node(char *dst, size_t len, const char *v)
 {
-	void *field = (char *)c + k->off;
+	char norm[NODE_NAME_MAX];
+
+	if (strlen(v) >= sizeof(norm))
+		return -ENAMETOOLONG;
+	config_node_name_norm(v, norm, sizeof(norm));
+	return set_str(dst, len, norm);
+}
+
+static int set_value(const struct config_key *k, const struct config *c,
+		     void *base, const char *v)
+{
+	void *field = (char *)base + k->off;
 
 	switch (k->type) {
 	case K_STR:
@@ -381,14 +439,8 @@ static int set_value(const struct key *k, struct config *c, const char *v)
 		return set_path(c, field, k->size, v);
 	case K_CNINAME:
 		return set_cni_name(field, k->size, v);
-	case K_NODE: {
-		char norm[NODE_NAME_MAX];
-
-		if (strlen(v) >= sizeof(norm))
-			return -ENAMETOOLONG;
-		config_node_name_norm(v, norm, sizeof(norm));
-		return set_str(field, k->size, norm);
-	}
+	case K_NODE:
+		return set_node(field, k->size, v);
 	case K_IFNAME:
 		if (!config_ifname_valid(v))
 			return -EINVAL;
@@ -411,47 +463,138 @@ static int set_value(const struct key *k, struct config *c, const char *v)
 	return -EINVAL;
 }
 
-static const struct key *find_key(const char *section, const char *name)
+static const struct config_key *find_key(const struct config_section *sec,
+					 const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (!strcmp(keys[i].section, section) &&
-		    !strcmp(keys[i].name, name))
-			return &keys[i];
+	for (size_t i = 0; i < sec->n_keys; i++)
+		if (!strcmp(sec->keys[i].name, name))
+			return &sec->keys[i];
 	return NULL;
+}
+
+/* A key of a section by their names; *base its section's storage. */
+static const struct config_key *lookup(const struct config *c,
+				       const char *section, const char *name,
+				       void **base)
+{
+	const struct config_section *sec;
+	const struct config_key *k;
+	size_t idx;
+
+	sec = section_find(section, strlen(section), &idx);
+	if (!sec || !(k = find_key(sec, name)))
+		return NULL;
+	*base = section_base(c, idx);
+	return k;
 }
 
 int config_set(struct config *c, const char *section, const char *name,
 	       const char *value)
 {
-	const struct key *k = find_key(section, name);
+	void *base;
+	const struct config_key *k = lookup(c, section, name, &base);
 
-	return k ? set_value(k, c, value) : -ENOENT;
+	return k ? set_value(k, c, base, value) : -ENOENT;
+}
+
+static const char *level_name(int level)
+{
+	switch (level) {
+	case LOG_ERR:
+		return "error";
+	case LOG_WARNING:
+		return "warning";
+	case LOG_DEBUG:
+		return "debug";
+	default:
+		return "info";
+	}
+}
+
+int config_get(const struct config *c, const char *section, const char *name,
+	       char *buf, size_t len)
+{
+	void *base;
+	const struct config_key *k = lookup(c, section, name, &base);
+	const char *field;
+
+	if (!k)
+		return -ENOENT;
+	field = (const char *)base + k->off;
+	switch (k->type) {
+	case K_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
+		break;
+	case K_UINT:
+	case K_MTU:
+	case K_SIZE:
+		if (k->size == sizeof(unsigned))
+			snprintf(buf, len, "%u", *(const unsigned *)field);
+		else
+			snprintf(buf, len, "%zu", *(const size_t *)field);
+		break;
+	case K_SHARE:
+		snprintf(buf, len, "%g", *(const double *)field);
+		break;
+	case K_LEVEL:
+		snprintf(buf, len, "%s", level_name(*(const int *)field));
+		break;
+	default:
+		str_copy(buf, field, len);
+	}
+	return 0;
+}
+
+bool config_key_numeric(const char *section, const char *name)
+{
+	const struct config_section *sec;
+	const struct config_key *k;
+	size_t idx;
+
+	sec = section_find(section, strlen(section), &idx);
+	k = sec ? find_key(sec, name) : NULL;
+	return k && (k->type == K_UINT || k->type == K_MTU ||
+		     k->type == K_SIZE);
+}
+
+bool config_enabled(const struct config *c, size_t i)
+{
+	const struct config_key *k = find_key(functions[i]->section, "enabled");
+
+	return k && *(const bool *)(c->blob + c->off[i] + k->off);
 }
 
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct parse_ctx *p = user;
-	const struct key *k;
-	unsigned *first;
+	const struct config_section *sec;
+	const struct config_key *k = NULL;
+	unsigned *first = NULL;
+	size_t idx = 0;
 
 	p->after_key = true;
 	if (p->rc)
 		return 0;
 	/* scan_line() has refused unknown sections: this one is known. */
+	sec = section_find(section, strlen(section), &idx);
+	if (sec)
+		k = find_key(sec, name);
+	if (k)
+		first = &p->first[idx][k - sec->keys];
 	if (!*section)
 		p->rc = errf(p->err, p->errlen, EINVAL,
 			     "%s:%u: key \"%s\" outside any [section]",
 			     p->c->path, p->line, name);
-	else if (!(k = find_key(section, name)))
+	else if (!k)
 		p->rc = errf(p->err, p->errlen, EINVAL,
 			     "%s:%u: unknown key \"%s\" in [%s]", p->c->path,
 			     p->line, name, section);
-	else if (*(first = &p->first[k - keys]))
+	else if (*first)
 		p->rc = errf(p->err, p->errlen, EINVAL,
 			     "%s:%u: [%s] %s given twice (first at line %u)",
 			     p->c->path, p->line, section, name, *first);
-	else if (set_value(k, p->c, value) < 0)
+	else if (set_value(k, p->c, section_base(p->c, idx), value) < 0)
 		p->rc = errf(p->err, p->errlen, EINVAL,
 			     "%s:%u: [%s] %s = \"%s\": expected %s", p->c->path,
 			     p->line, section, name, value, k->hint);
@@ -464,11 +607,9 @@ static int handler(void *user, const char *section, const char *name,
 
 static bool section_known(const char *name, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (strlen(keys[i].section) == len &&
-		    !strncmp(keys[i].section, name, len))
-			return true;
-	return false;
+	size_t idx;
+
+	return section_find(name, len, &idx) != NULL;
 }
 
 /*
@@ -577,13 +718,12 @@ static int check_semantics(const struct config *c, char *err, size_t len)
 	return 0;
 }
 
-int config_load(const char *path, struct config *c, char *err, size_t errlen)
+static int load(const char *path, struct config *c, char *err, size_t errlen)
 {
 	struct parse_ctx p = { .c = c, .err = err, .errlen = errlen };
 	char *text = NULL;
 	int r;
 
-	config_defaults(c);
 	if (!str_copy(c->path, path, sizeof(c->path)))
 		return errf(err, errlen, ENAMETOOLONG, "%s: path too long",
 			    path);
@@ -601,4 +741,16 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
 	if (r < 0)
 		return errf(err, errlen, EIO, "%s: cannot read", path);
 	return check_semantics(c, err, errlen);
+}
+
+/* On failure nothing stays allocated: config_fini() is optional then. */
+int config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+	int r;
+
+	config_defaults(c);
+	r = load(path, c, err, errlen);
+	if (r)
+		config_fini(c);
+	return r;
 }

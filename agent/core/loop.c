@@ -214,10 +214,18 @@ static bool ownership_changed(const struct config *was,
 			      const struct config *now, char *buf, size_t len)
 {
 	struct owner a, b;
+	bool differ;
 
-	owner_from_config(was, &a);
-	owner_from_config(now, &b);
-	if (owner_differs(&a, &b, buf, len))
+	if (owner_from_config(was, &a) < 0)
+		return true;
+	if (owner_from_config(now, &b) < 0) {
+		owner_free(&a);
+		return true;
+	}
+	differ = owner_differs(&a, &b, buf, len);
+	owner_free(&a);
+	owner_free(&b);
+	if (differ)
 		return true;
 	if (strcmp(was->agent.state_dir, now->agent.state_dir)) {
 		/* a cut-off path in a log line is fine */
@@ -245,16 +253,17 @@ static void reload(struct loop *l)
 			"(stop the daemon, run `snapnet cleanup` with the old "
 			"config, then start it with the new one)",
 			err);
+		config_fini(&c);
 		return;
 	}
-	l->a->cfg = c;
+	config_move(&l->a->cfg, &c);
 	agent_apply_overrides(l->a);
 	r = watch_snapshot(l, true);
 	if (r < 0)
-		log_err("%s: cannot watch: %s; still watching %s", c.path,
-			strerror(-r), l->dir);
+		log_err("%s: cannot watch: %s; still watching %s",
+			l->a->cfg.path, strerror(-r), l->dir);
 	arm_resync(l);
-	log_info("config %s reloaded", c.path);
+	log_info("config %s reloaded", l->a->cfg.path);
 }
 
 static void on_signal(struct loop *l)

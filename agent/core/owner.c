@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,65 +20,101 @@
 
 #include "lib/util.h"
 
-void owner_from_config(const struct config *c, struct owner *o)
+/* Every owner key of every function, in registry order. */
+int owner_from_config(const struct config *c, struct owner *o)
 {
+	char buf[PATH_MAX];
+	size_t cap = 0;
+
 	memset(o, 0, sizeof(*o));
-	o->protocol = c->routes.protocol;
-	o->table = c->routes.table;
-	str_copy(o->bridge, c->cni.bridge, sizeof(o->bridge));
-	str_copy(o->conf_dir, c->cni.conf_dir, sizeof(o->conf_dir));
-	str_copy(o->conf_file, c->cni.conf_file, sizeof(o->conf_file));
+	for (size_t i = 0; i < n_functions; i++) {
+		const struct function *f = functions[i];
+
+		for (const char *const *k = f->owner_keys; k && *k; k++) {
+			if (config_get(c, f->name, *k, buf, sizeof(buf)) < 0)
+				continue; /* a registry bug; the tests see it */
+			if (array_grow(&o->kv, &cap, o->n + 1, sizeof(*o->kv)))
+				goto oom;
+			o->kv[o->n] = (struct owner_kv){ f->name, *k,
+							 strdup(buf) };
+			if (!o->kv[o->n].value)
+				goto oom;
+			o->n++;
+		}
+	}
+	return 0;
+oom:
+	owner_free(o);
+	return -ENOMEM;
+}
+
+void owner_free(struct owner *o)
+{
+	for (size_t i = 0; o && i < o->n; i++)
+		free(o->kv[i].value);
+	if (o) {
+		free(o->kv);
+		o->kv = NULL;
+		o->n = 0;
+	}
 }
 
 /* The record goes through the config's own key validation, so it obeys
- * exactly the rules a config file does. */
+ * exactly the rules a config file does, and names only owner keys. */
 bool owner_valid(const struct owner *o)
 {
-	char proto[16], table[16];
 	struct config c;
+	bool ok = true;
 
 	config_defaults(&c);
-	snprintf(proto, sizeof(proto), "%u", o->protocol);
-	snprintf(table, sizeof(table), "%u", o->table);
-	return !config_set(&c, "routes", "protocol", proto) &&
-	       !config_set(&c, "routes", "table", table) &&
-	       !config_set(&c, "cni", "bridge", o->bridge) &&
-	       !config_set(&c, "cni", "conf_dir", o->conf_dir) &&
-	       !config_set(&c, "cni", "conf_file", o->conf_file);
+	for (size_t i = 0; ok && i < o->n; i++)
+		ok = config_set(&c, o->kv[i].section, o->kv[i].key,
+				o->kv[i].value) == 0;
+	config_fini(&c);
+	return ok;
 }
 
 void owner_to_config(const struct owner *o, const struct config *c,
 		     struct config *out)
 {
-	*out = *c;
-	out->routes.protocol = o->protocol;
-	out->routes.table = o->table;
-	str_copy(out->cni.bridge, o->bridge, sizeof(out->cni.bridge));
-	str_copy(out->cni.conf_dir, o->conf_dir, sizeof(out->cni.conf_dir));
-	str_copy(out->cni.conf_file, o->conf_file, sizeof(out->cni.conf_file));
+	config_copy(out, c);
+	for (size_t i = 0; i < o->n; i++)
+		config_set(out, o->kv[i].section, o->kv[i].key, o->kv[i].value);
+}
+
+static const struct owner_kv *kv_find(const struct owner *o,
+				      const struct owner_kv *like)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->kv[i].section, like->section) &&
+		    !strcmp(o->kv[i].key, like->key))
+			return &o->kv[i];
+	return NULL;
 }
 
 bool owner_differs(const struct owner *was, const struct owner *now, char *buf,
 		   size_t len)
 {
-	if (was->protocol != now->protocol)
-		snprintf(buf, len, "[routes] protocol %u -> %u", was->protocol,
-			 now->protocol);
-	else if (was->table != now->table)
-		snprintf(buf, len, "[routes] table %u -> %u", was->table,
-			 now->table);
-	else if (strcmp(was->bridge, now->bridge))
-		snprintf(buf, len, "[cni] bridge %s -> %s", was->bridge,
-			 now->bridge);
-	else if (strcmp(was->conf_dir, now->conf_dir))
-		snprintf(buf, len, "[cni] conf_dir %s -> %s", was->conf_dir,
-			 now->conf_dir);
-	else if (strcmp(was->conf_file, now->conf_file))
-		snprintf(buf, len, "[cni] conf_file %s -> %s", was->conf_file,
-			 now->conf_file);
-	else
-		return false;
-	return true;
+	for (size_t i = 0; i < now->n; i++) {
+		const struct owner_kv *n = &now->kv[i], *w = kv_find(was, n);
+
+		if (!w || !strcmp(w->value, n->value))
+			continue;
+		/* a cut-off path in a message is fine */
+		if (snprintf(buf, len, "[%s] %s %s -> %s", n->section, n->key,
+			     w->value, n->value) < 0 && len)
+			buf[0] = '\0';
+		return true;
+	}
+	return false;
+}
+
+bool owner_incomplete(const struct owner *was, const struct owner *now)
+{
+	for (size_t i = 0; i < now->n; i++)
+		if (!kv_find(was, &now->kv[i]))
+			return true;
+	return false;
 }
 
 static int record_path(const char *state_dir, char *buf, size_t len)
@@ -87,28 +124,61 @@ static int record_path(const char *state_dir, char *buf, size_t len)
 	return 0;
 }
 
-static bool get_str(json_object *o, const char *k, char *buf, size_t len)
+/* A recorded value: a string, or a number for numeric keys. The names
+ * are looked up in the registry, so the record points at static names. */
+static int read_kv(struct owner *o, size_t *cap, const char *section,
+		   const char *key, json_object *v)
 {
-	json_object *v;
+	const char *sec_name = NULL, *key_name = NULL;
+	char num[32];
+	const char *text;
+	int fi = function_index(section);
 
-	return json_object_object_get_ex(o, k, &v) &&
-	       json_object_is_type(v, json_type_string) &&
-	       str_copy(buf, json_object_get_string(v), len);
+	if (fi < 0)
+		return -EINVAL;
+	sec_name = functions[fi]->name;
+	for (const char *const *k = functions[fi]->owner_keys; k && *k; k++)
+		if (!strcmp(*k, key))
+			key_name = *k;
+	if (!key_name)
+		return -EINVAL;
+	if (json_object_is_type(v, json_type_string)) {
+		text = json_object_get_string(v);
+	} else if (json_object_is_type(v, json_type_int) &&
+		   json_object_get_int64(v) >= 0) {
+		snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(v));
+		text = num;
+	} else {
+		return -EINVAL;
+	}
+	if (array_grow(&o->kv, cap, o->n + 1, sizeof(*o->kv)))
+		return -ENOMEM;
+	o->kv[o->n] = (struct owner_kv){ sec_name, key_name, strdup(text) };
+	if (!o->kv[o->n].value)
+		return -ENOMEM;
+	o->n++;
+	return 0;
 }
 
-static bool get_uint(json_object *o, const char *k, unsigned *out)
+static int parse_record(json_object *root, struct owner *o)
 {
-	json_object *v;
-	int64_t n;
+	size_t cap = 0;
+	int r = 0;
 
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return false;
-	n = json_object_get_int64(v);
-	if (n < 0 || n > UINT_MAX)
-		return false;
-	*out = (unsigned)n;
-	return true;
+	if (!root || !json_object_is_type(root, json_type_object))
+		return -EINVAL;
+	json_object_object_foreach(root, section, keys)
+	{
+		if (r || !keys || !json_object_is_type(keys, json_type_object))
+			return r ? r : -EINVAL;
+		json_object_object_foreach(keys, key, v)
+		{
+			if (!r)
+				r = v ? read_kv(o, &cap, section, key, v)
+				      : -EINVAL;
+		}
+	}
+	return r;
 }
 
 int owner_read(const char *state_dir, struct owner *o)
@@ -127,30 +197,34 @@ int owner_read(const char *state_dir, struct owner *o)
 		root = json_tokener_parse(text);
 		free(text);
 	}
-	r = -EINVAL;
-	if (root && get_uint(root, "protocol", &o->protocol) &&
-	    get_uint(root, "table", &o->table) &&
-	    get_str(root, "bridge", o->bridge, sizeof(o->bridge)) &&
-	    get_str(root, "conf_dir", o->conf_dir, sizeof(o->conf_dir)) &&
-	    get_str(root, "conf_file", o->conf_file, sizeof(o->conf_file)) &&
-	    owner_valid(o))
-		r = 0;
+	r = parse_record(root, o);
 	json_object_put(root);
-	return r;
+	if (r == 0 && (!o->n || !owner_valid(o)))
+		r = -EINVAL;
+	if (r)
+		owner_free(o);
+	return r ? -EINVAL : 0;
 }
 
 json_object *owner_json(const struct owner *o)
 {
-	json_object *j = json_object_new_object();
+	json_object *j = json_object_new_object(), *sec;
 
-	json_object_object_add(j, "protocol",
-			       json_object_new_int64(o->protocol));
-	json_object_object_add(j, "table", json_object_new_int64(o->table));
-	json_object_object_add(j, "bridge", json_object_new_string(o->bridge));
-	json_object_object_add(j, "conf_dir",
-			       json_object_new_string(o->conf_dir));
-	json_object_object_add(j, "conf_file",
-			       json_object_new_string(o->conf_file));
+	for (size_t i = 0; i < o->n; i++) {
+		const struct owner_kv *kv = &o->kv[i];
+
+		if (!json_object_object_get_ex(j, kv->section, &sec)) {
+			sec = json_object_new_object();
+			json_object_object_add(j, kv->section, sec);
+		}
+		if (config_key_numeric(kv->section, kv->key))
+			json_object_object_add(
+			    sec, kv->key,
+			    json_object_new_int64(strtoll(kv->value, NULL, 10)));
+		else
+			json_object_object_add(sec, kv->key,
+					       json_object_new_string(kv->value));
+	}
 	return j;
 }
 

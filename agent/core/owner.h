@@ -19,30 +19,42 @@
 #include <sys/types.h>
 
 #include "core/config.h"
+#include "core/function.h"
 
-struct owner {
-	unsigned protocol, table;
-	char bridge[IFNAME_LEN];
-	char conf_dir[PATH_MAX];
-	char conf_file[NAME_MAX + 1];
+/* The ownership settings: every owner key of every function of the
+ * registry (function.h), as the text config_set() takes. */
+struct owner_kv {
+	const char *section, *key; /* static: the registry's own names */
+	char *value;
 };
 
-void owner_from_config(const struct config *c, struct owner *o);
-/* True when every field passes the config's own validation of its key:
+struct owner {
+	struct owner_kv *kv;
+	size_t n;
+};
+
+/* 0 or -ENOMEM; o is then owner_free()'d by the caller. */
+int owner_from_config(const struct config *c, struct owner *o);
+void owner_free(struct owner *o);
+/* True when every value passes the config's own validation of its key:
  * a hand-edited record is never trusted blindly. */
 bool owner_valid(const struct owner *o);
-/* A copy of c that owns what o describes. */
+/* out becomes a copy of c that owns what o describes (config_fini() it). */
 void owner_to_config(const struct owner *o, const struct config *c,
 		     struct config *out);
 /* False when equal; else writes the first difference ("[routes] protocol
- * 157 -> 158") to buf. */
+ * 157 -> 158") to buf. A key one side lacks (a record written before a
+ * function existed) is no difference. */
 bool owner_differs(const struct owner *was, const struct owner *now, char *buf,
 		   size_t len);
+/* True when `now` has a key the record `was` lacks. */
+bool owner_incomplete(const struct owner *was, const struct owner *now);
 
 #define OWNER_FILE "owner.json"
 
 /* The record in state_dir: 0, -ENOENT when there is none, -EINVAL when
- * it is unreadable or holds settings no config could produce. */
+ * it is unreadable or holds settings no config could produce (then o is
+ * empty). The file: {"SECTION": {"KEY": value, ...}, ...}. */
 int owner_read(const char *state_dir, struct owner *o);
 /* Writes the record durably (temp file, fsync, rename, fsync of the
  * directory); 0 or -errno with text in err. */

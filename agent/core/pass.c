@@ -8,10 +8,12 @@
  */
 #include "core/pass.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/function.h"
 #include "core/log.h"
 #include "lib/util.h"
 
@@ -28,31 +30,48 @@ void pass_error(struct func_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-void pass_op(struct pass *p, struct func_result *r, const char *line)
+void pass_op(struct pass *p, enum op_kind kind, const char *line)
 {
-	r->planned++;
+	p->r->planned++;
+	p->n_add += kind == OP_ADD;
+	p->n_del += kind == OP_DEL;
 	if (p->mode != PASS_APPLY && p->plan_out)
 		fprintf(p->plan_out, "%s\n", line);
 	else
-		log_debug("%s: %s", r->name, line);
+		log_debug("%s: %s", p->r->name, line);
 }
 
-void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
-		    const char *why)
+void pass_done(struct pass *p)
 {
-	(void)p;
-	r->failed++;
-	log_limited(LOG_ERR, "%s: %s: %s", r->name, line, why);
-	pass_error(r, "%s: %s", line, why);
+	p->r->done++;
 }
 
-void pass_report(struct pass *p, struct func_result *r, const char *line,
-		 const char *why)
+void pass_op_failed(struct pass *p, const char *line, const char *why)
 {
-	r->reported++;
+	p->r->failed++;
+	log_limited(LOG_ERR, "%s: %s: %s", p->r->name, line, why);
+	pass_error(p->r, "%s: %s", line, why);
+}
+
+void pass_report(struct pass *p, const char *line, const char *why)
+{
+	p->r->reported++;
 	if (p->mode != PASS_APPLY && p->plan_out)
 		fprintf(p->plan_out, "# %s (%s)\n", line, why);
-	log_limited(LOG_WARNING, "%s: %s: %s", r->name, line, why);
+	log_limited(LOG_WARNING, "%s: %s: %s", p->r->name, line, why);
+}
+
+void pass_fail(struct pass *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->r->broken = true;
+	if (p->r->error[0])
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(p->r->error, sizeof(p->r->error), fmt, ap) < 0)
+		p->r->error[0] = '\0';
+	va_end(ap);
 }
 
 bool pass_delete_allowed(struct pass *p, struct func_result *r, unsigned n_del,
@@ -82,4 +101,50 @@ bool pass_delete_allowed(struct pass *p, struct func_result *r, unsigned n_del,
 	str_copy(r->error, why, sizeof(r->error));
 	log_limited(LOG_ERR, "%s: %s", r->name, r->error);
 	return false;
+}
+
+/* The plan, and (in apply, when the delete guard allows) its apply. */
+static void plan_apply(const struct function *fn, struct pass *p, void *want,
+		       void *have)
+{
+	struct func_result *r = p->r;
+	void *plan = NULL;
+	int e = fn->plan(p, want, have, &plan);
+
+	if (e) {
+		pass_op_failed(p, "plan", strerror(-e));
+	} else if (p->mode == PASS_APPLY && r->planned &&
+		   pass_delete_allowed(p, r, p->n_del, p->n_add, r->owned)) {
+		fn->apply(p, plan);
+	} else if (p->mode != PASS_APPLY) {
+		pass_delete_allowed(p, r, p->n_del, p->n_add, r->owned);
+	}
+	fn->free_plan(plan);
+}
+
+void pass_run(const struct function *fn, struct pass *p)
+{
+	char err[ERRLEN] = "", line[64];
+	void *want = NULL, *have = NULL;
+
+	p->n_add = p->n_del = 0;
+	p->r->ran = true;
+	if (fn->desire(p, &want, err, sizeof(err)) < 0) {
+		snprintf(line, sizeof(line), "%s desire", fn->name);
+		pass_op_failed(p, line, err);
+		return;
+	}
+	if (!want)
+		return; /* reported why; nothing changes this pass */
+	if (p->mode != PASS_PLAN_OFFLINE &&
+	    fn->dump(p, &have, err, sizeof(err)) < 0) {
+		snprintf(line, sizeof(line), "%s dump", fn->name);
+		pass_op_failed(p, line, err);
+		fn->free_want(want);
+		return;
+	}
+	p->r->owned = fn->owned(have);
+	plan_apply(fn, p, want, have);
+	fn->free_have(have);
+	fn->free_want(want);
 }

@@ -1,12 +1,9 @@
 /*
- * pass.h - what one reconcile pass hands to each function (cni, routes...).
- *
- * Every function has the same shape:
- *   dump  (kernel -> current objects we own; skipped when offline)
- *   plan  (pure: desired + current -> ordered operations)
- *   apply (operations -> kernel; idempotent verbs; keep going per object)
- * and reports through struct pass, so only reconcile.c decides what is
- * logged and what lands in the status file.
+ * pass.h - what one reconcile pass hands to each function, and how a
+ * function reports: every planned operation, failure and unrealizable
+ * object goes through these calls, so only the core decides what is
+ * printed, logged and counted in the status file (see function.h for the
+ * sequence the core drives).
  */
 #ifndef SNAPNET_PASS_H
 #define SNAPNET_PASS_H
@@ -16,6 +13,8 @@
 
 #include "core/config.h"
 #include "core/desired.h"
+
+struct snapshot;
 
 enum pass_mode {
 	PASS_PLAN_OFFLINE, /* plan against an empty kernel; no syscalls */
@@ -35,28 +34,48 @@ struct func_result {
 	unsigned reported;	 /* desired objects we could not realize */
 	unsigned owned;		 /* objects owned before the pass */
 	bool refused;		 /* plan refused by the delete guard */
+	bool broken;		 /* pass_fail(): could not do its job */
 	char error[FUNC_ERRLEN]; /* first error text, "" if none */
 };
 
+/* The kind of a planned operation, for the delete guard: a CHANGE (an
+ * object replaced, or set up) is not a loss; a DEL is one. */
+enum op_kind { OP_ADD, OP_DEL, OP_CHANGE };
+
 struct pass {
 	enum pass_mode mode;
-	const struct config *cfg;
-	const struct desired *want;
-	FILE *plan_out; /* plan lines go here in PLAN modes */
+	const struct config *cfg;	/* [agent] and every section */
+	const void *fcfg;		/* the running function's section */
+	const struct snapshot *snap;	/* NULL in cleanup */
+	const struct desired *core;	/* this node; NULL in cleanup */
+	FILE *plan_out;			/* plan lines go here in PLAN modes */
+	struct func_result *r;		/* the running function's */
+	unsigned n_add, n_del;		/* counted by pass_op() */
 };
 
-/* Called by functions: one line per planned operation (plan modes print
- * it to plan_out, apply logs it at debug), one line per failed operation
- * and per desired object that cannot be realized. Defined in pass.c. */
-void pass_op(struct pass *p, struct func_result *r, const char *line);
-void pass_op_failed(struct pass *p, struct func_result *r, const char *line,
-		    const char *why);
-void pass_report(struct pass *p, struct func_result *r, const char *line,
-		 const char *why);
+/* One line per planned operation: plan modes print it to plan_out,
+ * apply logs it at debug. */
+void pass_op(struct pass *p, enum op_kind kind, const char *line);
+/* An applied operation that worked, or failed (one log line naming it). */
+void pass_done(struct pass *p);
+void pass_op_failed(struct pass *p, const char *line, const char *why);
+/* A desired object that cannot be realized: "# LINE (WHY)" in plans, a
+ * warning in logs; never a failure of the pass. */
+void pass_report(struct pass *p, const char *line, const char *why);
+/* The function cannot do its job (its plan may still run): the pass
+ * fails with this as the function's error. */
+void pass_fail(struct pass *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Records the first error of a function (later ones only go to the log):
  * the status file shows what went wrong first. */
 void pass_error(struct func_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Drives fn through the fixed sequence of function.h for one pass. The
+ * caller sets mode, cfg, fcfg (fn's section), snap, core, plan_out and
+ * r (with r->name). */
+struct function;
+void pass_run(const struct function *fn, struct pass *p);
 
 /* The delete guard. Counts the net removals (n_del - n_add: a replaced
  * object is not a loss) against n_owned. In PASS_APPLY, false (with

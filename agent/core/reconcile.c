@@ -1,7 +1,9 @@
 /*
  * reconcile.c - runs one pass: load the snapshot (or reuse the last one
- * when its bytes did not change), compute the desired state, then for
- * every enabled function dump -> plan -> apply, and record the outcome.
+ * when its bytes did not change), compute the core desire, then drive
+ * every enabled function of the registry through the one fixed sequence
+ * (function.h: desire, dump, owned, plan, delete guard, apply, free),
+ * and record the outcome.
  *
  * Invariant: nothing is applied unless the snapshot loaded and the desired
  * state was computed without error. A bad snapshot is logged and recorded;
@@ -14,21 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cni/cni.h"
 #include "core/desired.h"
+#include "core/function.h"
 #include "core/log.h"
 #include "core/owner.h"
-#include "routes/route.h"
-
-typedef int (*func_reconcile)(struct pass *, struct func_result *);
-
-static const struct {
-	const char *name;
-	func_reconcile run;
-} funcs[FUNC_COUNT] = {
-	[FUNC_CNI] = { "cni", cni_reconcile },
-	[FUNC_ROUTES] = { "routes", route_reconcile },
-};
 
 void agent_init(struct agent *a)
 {
@@ -40,6 +31,14 @@ void agent_fini(struct agent *a)
 {
 	snapshot_free(a->snap);
 	a->snap = NULL;
+	config_fini(&a->cfg);
+}
+
+const void *agent_section(const struct agent *a, const struct function *f)
+{
+	int i = function_index(f->name);
+
+	return i < 0 ? NULL : config_section_of(&a->cfg, (size_t)i);
 }
 
 void agent_apply_overrides(struct agent *a)
@@ -58,11 +57,6 @@ void agent_apply_overrides(struct agent *a)
 const char *agent_snapshot_path(const struct agent *a)
 {
 	return a->cfg.agent.snapshot;
-}
-
-static bool func_enabled(const struct config *c, int f)
-{
-	return f == FUNC_CNI ? c->cni.enabled : c->routes.enabled;
 }
 
 /* Loads a candidate snapshot: 0 with *cand set, 1 when the file's bytes
@@ -84,9 +78,9 @@ static int load_snapshot(struct agent *a, struct snapshot **cand)
 
 static void reset_results(struct agent *a)
 {
-	for (int f = 0; f < FUNC_COUNT; f++) {
+	for (size_t f = 0; f < n_functions; f++) {
 		memset(&a->st.func[f], 0, sizeof(a->st.func[f]));
-		a->st.func[f].name = funcs[f].name;
+		a->st.func[f].name = functions[f]->name;
 	}
 	a->st.error[0] = '\0';
 }
@@ -97,13 +91,15 @@ static int run_functions(struct agent *a, struct pass *p)
 {
 	int failed = 0;
 
-	for (int f = 0; f < FUNC_COUNT; f++) {
+	for (size_t f = 0; f < n_functions; f++) {
 		struct func_result *r = &a->st.func[f];
 
-		if (!func_enabled(&a->cfg, f))
+		if (!config_enabled(&a->cfg, f))
 			continue;
-		r->ran = true;
-		if (funcs[f].run(p, r) < 0 || r->failed || r->refused) {
+		p->fcfg = config_section_of(&a->cfg, f);
+		p->r = r;
+		pass_run(functions[f], p);
+		if (r->failed || r->refused || r->broken) {
 			failed++;
 			pass_error(r, "%s failed", r->name);
 			if (!a->st.error[0])
@@ -118,7 +114,7 @@ static unsigned planned_total(const struct agent *a)
 {
 	unsigned n = 0;
 
-	for (int f = 0; f < FUNC_COUNT; f++)
+	for (size_t f = 0; f < n_functions; f++)
 		n += a->st.func[f].planned;
 	return n;
 }
@@ -135,7 +131,7 @@ static int desire(struct agent *a, struct desired **want, bool *rejected)
 
 	*rejected = false;
 	if (r == 0) {
-		r = desired_build(cand, &a->cfg, a->cfg.agent.node_name, want,
+		r = desired_build(cand, a->cfg.agent.node_name, want,
 				  a->st.error, sizeof(a->st.error));
 		if (r == 0) {
 			snapshot_free(a->snap);
@@ -150,7 +146,7 @@ static int desire(struct agent *a, struct desired **want, bool *rejected)
 		if (!a->snap)
 			return r;
 	}
-	r = desired_build(a->snap, &a->cfg, a->cfg.agent.node_name, want, err,
+	r = desired_build(a->snap, a->cfg.agent.node_name, want, err,
 			  sizeof(err));
 	if (r < 0) {
 		log_err("%s", err);
@@ -170,30 +166,41 @@ static int record_owner(struct agent *a)
 {
 	struct owner was, now;
 	char err[ERRLEN], diff[PATH_MAX * 2 + 32];
+	bool same;
 	int r;
 
-	owner_from_config(&a->cfg, &now);
+	if (owner_from_config(&a->cfg, &now) < 0)
+		return errf(a->st.error, sizeof(a->st.error), ENOMEM,
+			    "ownership record: out of memory");
 	r = owner_read(a->cfg.agent.state_dir, &was);
-	if (r == 0 && !owner_differs(&was, &now, diff, sizeof(diff))) {
+	same = r == 0 && !owner_differs(&was, &now, diff, sizeof(diff));
+	if (same && !owner_incomplete(&was, &now)) {
+		owner_free(&was);
+		owner_free(&now);
 		a->st.record_failed = false;
 		return 0;
 	}
-	if (r == 0 || r == -EINVAL) {
+	if (!same && r != -ENOENT) {
 		errf(a->st.error, sizeof(a->st.error), EINVAL,
-			 "%s/%s: %s; nothing changed",
-			 a->cfg.agent.state_dir, OWNER_FILE,
-			 r == 0 ? "records other ownership settings"
-				: "unreadable ownership record");
+		     "%s/%s: %s; nothing changed", a->cfg.agent.state_dir,
+		     OWNER_FILE,
+		     r == 0 ? "records other ownership settings"
+			    : "unreadable ownership record");
 		log_err("%s", a->st.error);
+		owner_free(&was);
+		owner_free(&now);
 		return -EINVAL;
 	}
+	/* no record yet, or one from before a function existed */
 	r = owner_write(a->cfg.agent.state_dir, &now, err, sizeof(err));
+	owner_free(&was);
+	owner_free(&now);
 	a->st.record_failed = r < 0;
 	if (r < 0) {
 		errf(a->st.error, sizeof(a->st.error), -r,
-			 "ownership record: %s; nothing changed until it can "
-			 "be written",
-			 err);
+		     "ownership record: %s; nothing changed until it can "
+		     "be written",
+		     err);
 		log_err("%s", a->st.error);
 	}
 	return r;
@@ -212,6 +219,7 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 		   const char *trigger)
 {
 	struct pass p = { .mode = mode, .cfg = &a->cfg, .plan_out = plan_out };
+
 	struct desired *want = NULL;
 	uint64_t t0 = now_us();
 	bool rejected;
@@ -223,7 +231,8 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 	reset_results(a);
 	if (desire(a, &want, &rejected) < 0)
 		return finish(a, mode, 1, t0);
-	p.want = want;
+	p.core = want;
+	p.snap = a->snap;
 	if (mode == PASS_APPLY && record_owner(a) < 0) {
 		desired_free(want);
 		return finish(a, mode, 1, t0);
@@ -237,42 +246,50 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 	return finish(a, mode, 0, t0);
 }
 
+/* Every function's cleanup, enabled or not: what it made earlier is
+ * still its own. */
 static int cleanup_with(const struct config *c, struct agent *a)
 {
+	struct pass p = { .mode = PASS_APPLY, .cfg = c };
 	int rc = 0;
 
-	if (route_cleanup(c, &a->st.func[FUNC_ROUTES]) < 0) {
-		log_err("routes: cleanup: %s", a->st.func[FUNC_ROUTES].error);
-		rc = 1;
-	}
-	if (cni_cleanup(c, &a->st.func[FUNC_CNI]) < 0) {
-		log_err("cni: cleanup: %s", a->st.func[FUNC_CNI].error);
-		rc = 1;
+	for (size_t i = n_functions; i-- > 0;) {
+		const struct function *fn = functions[i];
+
+		p.fcfg = config_section_of(c, i);
+		p.r = &a->st.func[i];
+		p.r->ran = true;
+		if (fn->cleanup(&p) < 0 || p.r->failed) {
+			log_err("%s: cleanup: %s", fn->name, p.r->error);
+			rc = 1;
+		}
 	}
 	return rc;
 }
 
-/* Removes what snapnet made. When the status file records the settings
- * of an earlier run and they differ from the current ones, only the
- * recorded ones are trusted: the current settings have never run here, so
- * what they name (a protocol number, a conflist path) may well belong to
- * someone else. Then the record is forgotten, so a run may use the new
+/* Removes what snapnet made. When the record holds settings of an
+ * earlier run that differ from the current ones, only the recorded ones
+ * are trusted: the current settings have never run here, so what they
+ * name (a protocol number, a conflist path) may well belong to someone
+ * else. Then the record is forgotten, so a run may use the new
  * settings. */
 int reconcile_cleanup(struct agent *a)
 {
-	struct owner was, now;
+	struct owner was = { 0 }, now = { 0 };
 	struct config old;
 	char diff[PATH_MAX * 2 + 32];
 	int rc, r;
 
 	reset_results(a);
-	owner_from_config(&a->cfg, &now);
+	if (owner_from_config(&a->cfg, &now) < 0)
+		return 1;
 	r = owner_read(a->cfg.agent.state_dir, &was);
 	if (r == -EINVAL) {
 		log_err("cleanup refused: %s/%s holds no valid ownership "
 			"record, so what snapnet made cannot be told from what "
 			"the config names; fix or remove it",
 			a->cfg.agent.state_dir, OWNER_FILE);
+		owner_free(&now);
 		return 1;
 	}
 	if (r == 0 && owner_differs(&was, &now, diff, sizeof(diff))) {
@@ -280,9 +297,12 @@ int reconcile_cleanup(struct agent *a)
 			 "(%s), not what the new ones would", diff);
 		owner_to_config(&was, &a->cfg, &old);
 		rc = cleanup_with(&old, a);
+		config_fini(&old);
 	} else {
 		rc = cleanup_with(&a->cfg, a);
 	}
+	owner_free(&was);
+	owner_free(&now);
 	/* the record goes last: only once nothing is left to find */
 	if (rc == 0 && (status_remove(&a->cfg) < 0 ||
 			owner_remove(a->cfg.agent.state_dir) < 0))

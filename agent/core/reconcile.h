@@ -1,6 +1,7 @@
 /*
- * reconcile.h - one reconcile pass: load -> desire -> per function
- * dump/plan/apply -> status. Shared by the one-shot commands and the daemon.
+ * reconcile.h - one reconcile pass: load -> desire -> per function the
+ * fixed sequence of function.h -> status. Shared by the one-shot
+ * commands and the daemon.
  */
 #ifndef SNAPNET_RECONCILE_H
 #define SNAPNET_RECONCILE_H
@@ -10,11 +11,11 @@
 #include <stdio.h>
 
 #include "core/config.h"
+#include "core/function.h"
 #include "core/pass.h"
-#include "snapshot/snapshot.h"
 #include "lib/util.h"
+#include "snapshot/snapshot.h"
 
-enum { FUNC_CNI, FUNC_ROUTES, FUNC_COUNT };
 
 /* What the last pass did; serialized to STATE_DIR/status.json. */
 struct pass_status {
@@ -25,7 +26,7 @@ struct pass_status {
 	bool snapshot_unchanged;
 	double duration_ms, load_ms;
 	char error[ERRLEN];
-	struct func_result func[FUNC_COUNT];
+	struct func_result func[CONFIG_SECTIONS_MAX]; /* registry order */
 	/* status writes that failed (full disk...), and the last reason:
 	 * shown by the first status file that can be written again */
 	uint64_t status_failures;
@@ -56,6 +57,8 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 		   const char *trigger);
 /* Removes everything the enabled and disabled functions own. */
 int reconcile_cleanup(struct agent *a);
+/* The section of function f in the agent's config. */
+const void *agent_section(const struct agent *a, const struct function *f);
 
 /* status.c */
 struct owner;

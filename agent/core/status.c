@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/function.h"
 #include "core/owner.h"
 #include "core/reconcile.h"
 
@@ -95,14 +96,15 @@ static json_object *status_json(const struct agent *a)
 	json_object_object_add(o, "snapshot_unchanged",
 			       json_object_new_boolean(st->snapshot_unchanged));
 	json_object_object_add(o, "snapshot", snapshot_json(a));
-	json_object_object_add(
-	    funcs, "cni", func_json(&st->func[FUNC_CNI], a->cfg.cni.enabled));
-	json_object_object_add(
-	    funcs, "routes",
-	    func_json(&st->func[FUNC_ROUTES], a->cfg.routes.enabled));
+	for (size_t f = 0; f < n_functions; f++)
+		json_object_object_add(
+		    funcs, functions[f]->name,
+		    func_json(&st->func[f], config_enabled(&a->cfg, f)));
 	json_object_object_add(o, "functions", funcs);
-	owner_from_config(&a->cfg, &w);
-	json_object_object_add(o, "owner", owner_json(&w));
+	if (owner_from_config(&a->cfg, &w) == 0) {
+		json_object_object_add(o, "owner", owner_json(&w));
+		owner_free(&w);
+	}
 	add_u64(o, "status_write_failures", st->status_failures);
 	add_str(o, "status_write_error", st->status_error);
 	return o;

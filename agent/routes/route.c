@@ -9,6 +9,9 @@
  * to another node's pod CIDR via that node's InternalIP, out of the link
  * whose connected subnet holds that next hop.
  *
+ * The core drives it (core/function.h): desire (route_desire.c), dump
+ * (route_nl.c), plan (route_plan.c), apply (route_batch.c).
+ *
  * Failure handling: a dump failure fails the pass for this function
  * before anything is changed. During apply, a failed route is reported
  * (pass_op_failed, one line naming the route and the kernel's reason)
@@ -30,16 +33,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "routes/route_nl.h"
+#include "core/function.h"
+#include "core/pass.h"
 #include "lib/util.h"
+#include "routes/route_nl.h"
 
 #define LINE_LEN 256
 
+/* clang-format off */
+#define RKEY(...) CONFIG_KEY(struct routes_config, __VA_ARGS__)
+static const struct config_key keys[] = {
+	RKEY("enabled", K_BOOL, enabled, 0, 0, "yes or no"),
+	RKEY("protocol", K_UINT, protocol, 5, 255,
+	     "a protocol number 5..255 (0..4 belong to the kernel)"),
+	RKEY("table", K_UINT, table, 1, 0xfffffffeULL,
+	     "a table id 1..4294967294"),
+	RKEY("metric", K_UINT, metric, 0, 0xffffffffULL, "0..4294967295"),
+};
+/* clang-format on */
+
+static void defaults(void *sec)
+{
+	struct routes_config *c = sec;
+
+	c->enabled = true;
+	c->protocol = 157;
+	c->table = 254;
+	c->metric = 0;
+}
+
+const struct config_section routes_section = {
+	.name = "routes",
+	.size = sizeof(struct routes_config),
+	.defaults = defaults,
+	.keys = keys,
+	.n_keys = sizeof(keys) / sizeof(keys[0]),
+};
+
+struct routes_plan {
+	struct route_op *ops;
+	size_t n;
+};
+
 struct apply_ctx {
 	struct pass *p;
-	struct func_result *r;
 	const struct route_op *ops;
-	int first_err;
 };
 
 static void on_done(void *arg, size_t i, int err, const char *msg)
@@ -51,11 +89,9 @@ static void on_done(void *arg, size_t i, int err, const char *msg)
 	if (op->kind == ROUTE_DEL && (err == -ENOENT || err == -ESRCH))
 		err = 0;
 	if (!err) {
-		a->r->done++;
+		pass_done(a->p);
 		return;
 	}
-	if (!a->first_err)
-		a->first_err = err;
 	route_op_format(op, line, sizeof(line));
 	if (err == -EEXIST && op->kind == ROUTE_ADD)
 		snprintf(why, sizeof(why),
@@ -65,39 +101,65 @@ static void on_done(void *arg, size_t i, int err, const char *msg)
 	else
 		snprintf(why, sizeof(why), "%s%s%s", strerror(-err),
 			 msg && *msg ? ": " : "", msg ? msg : "");
-	pass_op_failed(a->p, a->r, line, why);
+	pass_op_failed(a->p, line, why);
 }
 
-static int apply(struct pass *p, struct func_result *r,
-		 const struct route_op *ops, size_t n)
+static int apply_ops(struct pass *p, const struct route_op *ops, size_t n)
 {
-	struct apply_ctx a = { .p = p, .r = r, .ops = ops };
+	struct apply_ctx a = { .p = p, .ops = ops };
 	char err[ERRLEN] = "";
 	int e;
 
 	e = route_batch_apply(ops, n, on_done, &a, err, sizeof(err));
-	if (e) {
-		pass_error(r, "%s", err);
-		return e;
-	}
-	return a.first_err;
+	if (e)
+		pass_error(p->r, "%s", err);
+	return e;
 }
 
-/* Plan lines, reports of unrealizable routes, and the delete count. */
-static unsigned report_plan(struct pass *p, struct func_result *r,
-			    const struct route_op *ops, size_t n)
+static int desire(struct pass *p, void **want, char *err, size_t errlen)
+{
+	struct route_desire *d;
+
+	if (route_desire_build(p->snap, p->core->self, &d) < 0)
+		return errf(err, errlen, ENOMEM, "out of memory");
+	*want = d;
+	return 0;
+}
+
+static int dump(struct pass *p, void **have, char *err, size_t errlen)
+{
+	struct route_kernel *k = calloc(1, sizeof(*k));
+	int e;
+
+	if (!k)
+		return errf(err, errlen, ENOMEM, "out of memory");
+	e = route_nl_dump(p->fcfg, true, k, err, errlen);
+	if (e) {
+		free(k);
+		return e;
+	}
+	*have = k;
+	return 0;
+}
+
+static unsigned owned(const void *have)
+{
+	const struct route_kernel *k = have;
+
+	return k ? (unsigned)k->n_have : 0;
+}
+
+/* Plan lines, and reports of the routes that cannot be realized. */
+static void report_plan(struct pass *p, const struct route_op *ops, size_t n)
 {
 	char line[LINE_LEN], why[128];
-	unsigned n_del = 0;
 
-	for (size_t i = 0; p->want && i < p->want->n_notes; i++)
-		pass_report(p, r, p->want->notes[i].text, "not routed");
 	for (size_t i = 0; i < n; i++) {
 		struct route_op op = ops[i];
 
 		if (op.kind != ROUTE_UNREACHABLE) {
-			n_del += op.kind == ROUTE_DEL;
-			pass_op(p, r, route_op_format(&op, line, sizeof(line)));
+			pass_op(p, op.kind == ROUTE_DEL ? OP_DEL : OP_ADD,
+				route_op_format(&op, line, sizeof(line)));
 			continue;
 		}
 		op.kind = ROUTE_ADD; /* the line names the route, why says */
@@ -105,93 +167,107 @@ static unsigned report_plan(struct pass *p, struct func_result *r,
 			 "next hop of node \"%s\" not on a "
 			 "connected subnet",
 			 op.node ? op.node : "?");
-		pass_report(p, r, route_op_format(&op, line, sizeof(line)),
-			    why);
+		pass_report(p, route_op_format(&op, line, sizeof(line)), why);
 	}
-	return n_del;
 }
 
-static unsigned count_adds(const struct route_op *ops, size_t n)
+static int plan(struct pass *p, const void *want, const void *have,
+		void **out)
 {
-	unsigned k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		k += ops[i].kind == ROUTE_ADD;
-	return k;
-}
-
-int route_reconcile(struct pass *p, struct func_result *r)
-{
-	const struct desired *d = p->want;
-	struct route_kernel k = { 0 };
-	struct route_op *ops = NULL;
-	char err[ERRLEN] = "";
-	size_t n_ops = 0;
-	unsigned n_del;
+	const struct route_desire *d = want;
+	const struct route_kernel *k = have;
+	struct routes_plan *pl = calloc(1, sizeof(*pl));
 	int e;
 
-	r->ran = true;
-	if (p->mode != PASS_PLAN_OFFLINE) {
-		e = route_nl_dump(p->cfg, true, &k, err, sizeof(err));
-		if (e) {
-			pass_error(r, "%s", err);
-			return e;
-		}
-	}
-	r->owned = (unsigned)k.n_have;
-	e = route_plan(p->cfg, d ? d->routes : NULL, d ? d->n_routes : 0,
-		       k.have, k.n_have, k.conn, k.n_conn,
-		       p->mode == PASS_PLAN_OFFLINE, &ops, &n_ops);
+	if (!pl)
+		return -ENOMEM;
+	for (size_t i = 0; d && i < d->n_notes; i++)
+		pass_report(p, d->notes[i].text, "not routed");
+	e = route_plan(p->fcfg, d ? d->routes : NULL, d ? d->n_routes : 0,
+		       k ? k->have : NULL, k ? k->n_have : 0,
+		       k ? k->conn : NULL, k ? k->n_conn : 0, !k, &pl->ops,
+		       &pl->n);
 	if (e) {
-		pass_error(r, "route plan: out of memory");
-		goto out;
+		free(pl);
+		return e;
 	}
-	n_del = report_plan(p, r, ops, n_ops);
-	if (p->mode != PASS_APPLY || r->planned == 0)
-		goto out;
-	if (!pass_delete_allowed(p, r, n_del, count_adds(ops, n_ops),
-				 r->owned)) {
-		e = -ECANCELED; /* nothing applied: the whole plan waits */
-		goto out;
-	}
-	e = apply(p, r, ops, n_ops);
-out:
-	free(ops);
-	route_nl_free(&k);
-	return e;
+	report_plan(p, pl->ops, pl->n);
+	*out = pl;
+	return 0;
 }
 
-int route_cleanup(const struct config *c, struct func_result *r)
+static int apply(struct pass *p, void *planned)
 {
-	struct pass p = { .mode = PASS_APPLY, .cfg = c };
+	struct routes_plan *pl = planned;
+
+	return apply_ops(p, pl->ops, pl->n);
+}
+
+static void free_want(void *want)
+{
+	route_desire_free(want);
+}
+
+static void free_have(void *have)
+{
+	route_nl_free(have);
+	free(have);
+}
+
+static void free_plan(void *planned)
+{
+	struct routes_plan *pl = planned;
+
+	if (pl)
+		free(pl->ops);
+	free(pl);
+}
+
+/* Every route of our protocol in our table goes. */
+static int cleanup(struct pass *p)
+{
 	struct route_kernel k = { 0 };
 	struct route_op *ops = NULL;
 	char err[ERRLEN] = "", line[LINE_LEN];
 	size_t n_ops = 0;
 	int e;
 
-	if (!r->name)
-		r->name = "routes";
-	r->ran = true;
-	e = route_nl_dump(c, false, &k, err, sizeof(err));
+	e = route_nl_dump(p->fcfg, false, &k, err, sizeof(err));
 	if (e) {
-		pass_error(r, "%s", err);
+		pass_error(p->r, "%s", err);
 		return e;
 	}
-	r->owned = (unsigned)k.n_have;
+	p->r->owned = (unsigned)k.n_have;
 	/* nothing wanted: the plan deletes every owned route */
-	e = route_plan(c, NULL, 0, k.have, k.n_have, NULL, 0, false, &ops,
-		       &n_ops);
+	e = route_plan(p->fcfg, NULL, 0, k.have, k.n_have, NULL, 0, false,
+		       &ops, &n_ops);
 	if (e) {
-		pass_error(r, "route plan: out of memory");
+		pass_error(p->r, "route plan: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n_ops; i++)
-		pass_op(&p, r, route_op_format(&ops[i], line, sizeof(line)));
+		pass_op(p, OP_DEL, route_op_format(&ops[i], line, sizeof(line)));
 	if (n_ops)
-		e = apply(&p, r, ops, n_ops);
+		e = apply_ops(p, ops, n_ops);
 out:
 	free(ops);
 	route_nl_free(&k);
 	return e;
 }
+
+static const char *const owner_keys[] = { "protocol", "table", NULL };
+
+const struct function routes_function = {
+	.name = "routes",
+	.section = &routes_section,
+	.owner_keys = owner_keys,
+	.desire = desire,
+	.dump = dump,
+	.owned = owned,
+	.plan = plan,
+	.apply = apply,
+	.free_want = free_want,
+	.free_have = free_have,
+	.free_plan = free_plan,
+	.cleanup = cleanup,
+};

@@ -10,9 +10,46 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/desired.h"
+#include "lib/prefix.h"
 #include "snapshot/model.h"
-#include "core/pass.h"
+
+/* [routes] */
+struct routes_config {
+	bool enabled;
+	unsigned protocol; /* rtnetlink protocol number we own */
+	unsigned table;	   /* routing table id */
+	unsigned metric;
+};
+
+extern const struct config_section routes_section;
+
+/* A route to another node's pod CIDR via its InternalIP, same family. */
+struct route_want {
+	struct prefix dst;
+	struct prefix via; /* host prefix, same family as dst, always set */
+	const char *node;  /* points into the snapshot */
+};
+
+/* Something the snapshot asks for that cannot be routed, with the reason
+ * (e.g. a peer whose IPv6 pod CIDR has no IPv6 InternalIP). */
+struct route_note {
+	char text[256];
+};
+
+/* What the routes function wants: sorted by prefix_cmp(dst), dst unique,
+ * each with a next hop of its own family. */
+struct route_desire {
+	struct route_want *routes;
+	size_t n_routes;
+	struct route_note *notes;
+	size_t n_notes;
+};
+
+/* Pure (route_desire.c): the routes `self` wants to every other node of
+ * the snapshot. 0 or -ENOMEM; the result points into the snapshot. */
+int route_desire_build(const struct snapshot *s, const struct node *self,
+		       struct route_desire **out);
+void route_desire_free(struct route_desire *d);
 
 struct route {
 	struct prefix dst;
@@ -55,7 +92,7 @@ uint32_t route_metric_eff(int family, uint32_t metric);
  * deletes first, then changes (the delete of our old route directly
  * followed by the add of the new one), adds and unreachables, each
  * sorted by dst. *ops is malloc'd. */
-int route_plan(const struct config *c, const struct route_want *want,
+int route_plan(const struct routes_config *c, const struct route_want *want,
 	       size_t n_want, const struct route *have, size_t n_have,
 	       const struct connected *conn, size_t n_conn, bool offline,
 	       struct route_op **ops, size_t *n_ops);
@@ -63,9 +100,8 @@ int route_plan(const struct config *c, const struct route_want *want,
 /* iproute2-like: "route add 10.244.2.0/24 via 10.0.0.2 dev eth0 proto 157" */
 char *route_op_format(const struct route_op *op, char *buf, size_t len);
 
-/* dump -> plan -> apply for this pass. */
-int route_reconcile(struct pass *p, struct func_result *r);
-/* Removes every route with our protocol in our table. */
-int route_cleanup(const struct config *c, struct func_result *r);
+/* The function's entry in the registry (route.c). */
+struct function;
+extern const struct function routes_function;
 
 #endif

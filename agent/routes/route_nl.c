@@ -83,13 +83,13 @@ static void convert(struct route_collect *d, struct rtnl_route *rt, struct route
  * dump by protocol and table only with strict checking (>= 4.20), and a
  * kernel without it hands over every route, which snapnet must never
  * take for its own. */
-static bool owned(const struct config *c, struct rtnl_route *rt)
+static bool owned(const struct routes_config *c, struct rtnl_route *rt)
 {
 	int family = rtnl_route_get_family(rt);
 
 	return (family == AF_INET || family == AF_INET6) &&
-	       rtnl_route_get_protocol(rt) == c->routes.protocol &&
-	       rtnl_route_get_table(rt) == c->routes.table;
+	       rtnl_route_get_protocol(rt) == c->protocol &&
+	       rtnl_route_get_table(rt) == c->table;
 }
 
 int route_nl_collect(struct route_collect *d, struct nl_msg *msg)
@@ -116,11 +116,11 @@ static int on_route(struct nl_msg *msg, void *arg)
 /* One dump request for one family; -NLE_* as libnl answers. */
 static int request(struct nl_sock *sk, struct route_collect *d, int family)
 {
-	unsigned table = d->c->routes.table;
+	unsigned table = d->c->table;
 	struct rtmsg rtm = {
 		.rtm_family = (unsigned char)family,
 		.rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC,
-		.rtm_protocol = (unsigned char)d->c->routes.protocol,
+		.rtm_protocol = (unsigned char)d->c->protocol,
 	};
 	struct nl_msg *m;
 	int e;
@@ -161,7 +161,7 @@ static int dump_family(struct nl_sock *sk, struct route_collect *d, int family,
 	return 0;
 }
 
-static int dump_routes(struct nl_sock *sk, const struct config *c,
+static int dump_routes(struct nl_sock *sk, const struct routes_config *c,
 		       struct nl_cache *links, struct route_kernel *k,
 		       char *err, size_t errlen)
 {
@@ -259,7 +259,7 @@ static int dump_conn(struct nl_sock *sk, struct nl_cache *links,
 	return 0;
 }
 
-int route_nl_dump(const struct config *c, bool with_conn,
+int route_nl_dump(const struct routes_config *c, bool with_conn,
 		  struct route_kernel *k, char *err, size_t errlen)
 {
 	struct nl_cache *links = NULL;

@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
 #include "routes/route.h"
 
 /* What the kernel holds that the planner needs. */
@@ -24,7 +23,7 @@ struct route_kernel {
 struct nl_msg;
 struct nl_cache;
 struct route_collect {
-	const struct config *c;
+	const struct routes_config *c;
 	struct nl_cache *links; /* for device names; may be NULL */
 	struct route *v;
 	size_t n, cap;
@@ -39,7 +38,7 @@ int route_nl_collect(struct route_collect *d, struct nl_msg *msg);
 /* Dumps our routes (filtered by protocol and table in the kernel, and
  * again here) and, when with_conn, the connected subnets. 0 or -errno
  * with a message in err. */
-int route_nl_dump(const struct config *c, bool with_conn,
+int route_nl_dump(const struct routes_config *c, bool with_conn,
 		  struct route_kernel *k, char *err, size_t errlen);
 void route_nl_free(struct route_kernel *k);
 

@@ -114,7 +114,7 @@ struct links {
 
 /* The route we would install for w, with its dev; false when its next
  * hop is not on a connected subnet (or, defensively, of another family). */
-static bool realize(const struct config *c, const struct route_want *w,
+static bool realize(const struct routes_config *c, const struct route_want *w,
 		    const struct links *lk, struct route *out)
 {
 	const struct connected *hit = NULL;
@@ -122,9 +122,9 @@ static bool realize(const struct config *c, const struct route_want *w,
 	memset(out, 0, sizeof(*out));
 	out->dst = w->dst;
 	out->via = w->via;
-	out->table = c->routes.table;
-	out->metric = route_metric_eff(w->dst.family, c->routes.metric);
-	out->protocol = (uint8_t)c->routes.protocol;
+	out->table = c->table;
+	out->metric = route_metric_eff(w->dst.family, c->metric);
+	out->protocol = (uint8_t)c->protocol;
 	if (w->via.family != w->dst.family)
 		return false;
 	/* Offline is said explicitly, never inferred from an empty list:
@@ -184,7 +184,7 @@ static int cmp_want(const void *a, const void *b)
 			  &((const struct route_want *)b)->dst);
 }
 
-static int walk(const struct config *c, const struct route_want *want,
+static int walk(const struct routes_config *c, const struct route_want *want,
 		size_t n_want, const struct route *have, size_t n_have,
 		const struct links *lk, struct oplist *l)
 {
@@ -247,7 +247,7 @@ static int concat(struct oplist *l, struct route_op **ops, size_t *n_ops)
 	return 0;
 }
 
-int route_plan(const struct config *c, const struct route_want *want,
+int route_plan(const struct routes_config *c, const struct route_want *want,
 	       size_t n_want, const struct route *have, size_t n_have,
 	       const struct connected *conn, size_t n_conn, bool offline,
 	       struct route_op **ops, size_t *n_ops)

@@ -25,7 +25,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "cni/cni.h"
 #include "core/config.h"
+#include "core/function.h"
+#include "routes/route.h"
 #include "lib/util.h"
 
 #include "fuzz.h"
@@ -71,6 +74,10 @@ static void check_cni_name(const char *s, size_t size)
 
 static void check_config(const struct config *c)
 {
+	const struct cni_config *cni =
+	    config_section_of(c, (size_t)function_index("cni"));
+	const struct routes_config *routes =
+	    config_section_of(c, (size_t)function_index("routes"));
 	const char *f;
 
 	CHECK(!strcmp(c->path, path));
@@ -86,15 +93,15 @@ static void check_config(const struct config *c)
 	      c->agent.log_level == LOG_WARNING ||
 	      c->agent.log_level == LOG_INFO ||
 	      c->agent.log_level == LOG_DEBUG);
-	check_path(c->cni.conf_dir, sizeof(c->cni.conf_dir));
-	f = str_field(c->cni.conf_file, sizeof(c->cni.conf_file));
+	check_path(cni->conf_dir, sizeof(cni->conf_dir));
+	f = str_field(cni->conf_file, sizeof(cni->conf_file));
 	CHECK(!strchr(f, '/') && strcmp(f, ".") && strcmp(f, ".."));
-	check_cni_name(c->cni.network_name, sizeof(c->cni.network_name));
-	f = str_field(c->cni.bridge, sizeof(c->cni.bridge));
-	CHECK(strlen(f) < IFNAME_LEN && !strchr(f, '/'));
-	CHECK(c->cni.mtu == 0 || (c->cni.mtu >= 68 && c->cni.mtu <= 65535));
-	CHECK(c->routes.protocol >= 5 && c->routes.protocol <= 255);
-	CHECK(c->routes.table >= 1 && c->routes.table <= 0xfffffffeU);
+	check_cni_name(cni->network_name, sizeof(cni->network_name));
+	f = str_field(cni->bridge, sizeof(cni->bridge));
+	CHECK(strlen(f) < IFNAME_LEN && config_ifname_valid(f));
+	CHECK(cni->mtu == 0 || (cni->mtu >= 68 && cni->mtu <= 65535));
+	CHECK(routes->protocol >= 5 && routes->protocol <= 255);
+	CHECK(routes->table >= 1 && routes->table <= 0xfffffffeU);
 }
 
 /* A file that loaded has no line over inih's buffer (config.c refuses
@@ -154,6 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(r == 0);
 		check_config(&c);
 		check_line_lengths(data, size);
+		config_fini(&c);
 	}
 	return 0;
 }

@@ -39,10 +39,10 @@
 #include <json-c/json.h>
 #include <unistd.h>
 
-#include "core/config.h"
 #include "core/desired.h"
-#include "snapshot/snapshot.h"
 #include "lib/util.h"
+#include "routes/route.h"
+#include "snapshot/snapshot.h"
 
 #include "fuzz.h"
 
@@ -162,9 +162,8 @@ static void check_snapshot(const struct snapshot *s, size_t size)
 }
 
 static void check_desired(const struct snapshot *s, const struct node *self,
-			  const struct desired *d)
+			  const struct route_desire *d)
 {
-	CHECK(d->node_name == self->name);
 	for (size_t i = 0; i < d->n_routes; i++) {
 		const struct route_want *w = &d->routes[i];
 		int f = fam_index(w->dst.family);
@@ -188,20 +187,21 @@ static void check_desired(const struct snapshot *s, const struct node *self,
 static void try_desired(const struct snapshot *s, const char *name)
 {
 	const struct node *self = snapshot_find_node(s, name);
+	struct route_desire *rd = NULL;
 	struct desired *d = NULL;
-	struct config c;
 	char err[ERRLEN];
 	int r;
 
-	/* desired_build() ignores the config today; hand it the defaults */
-	config_defaults(&c);
-	r = desired_build(s, &c, name, &d, err, sizeof(err));
+	r = desired_build(s, name, &d, err, sizeof(err));
 	if (!self) {
 		CHECK(r == -ENOENT && d == NULL);
 		return;
 	}
 	CHECK(r == 0 && d != NULL);
-	check_desired(s, self, d);
+	CHECK(d->node_name == self->name && d->self == self);
+	CHECK(route_desire_build(s, self, &rd) == 0 && rd != NULL);
+	check_desired(s, self, rd);
+	route_desire_free(rd);
 	desired_free(d);
 }
 

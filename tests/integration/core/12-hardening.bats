@@ -99,7 +99,8 @@ killed_first_apply() { # VARIANT
 	echo "record when the first route appeared: $had_record;" \
 		"routes at the kill: $n of $((5000 * ${#CL_FAMILIES[@]}))"
 	[ "$had_record" = yes ]
-	jq -e '.protocol == 157 and .table == 254' "$dir/state/owner.json"
+	jq -e '.routes.protocol == 157 and .routes.table == 254' \
+		"$dir/state/owner.json"
 
 	# the new settings are refused, and cleanup under them removes
 	# what the recorded ones made: every route of protocol 157

@@ -23,9 +23,10 @@
 #include <string.h>
 
 #include "cni/cni.h"
+#include "core/pass.h"
 #include "lib/util.h"
 
-static struct config cfg;
+static struct cni_config cfg;
 static struct desired want;
 
 static void set_cidr(const char *s)
@@ -41,14 +42,13 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.agent.max_delete_share = 0.5;
-	cfg.cni.enabled = true;
-	strcpy(cfg.cni.conf_dir, "/etc/cni/net.d");
-	strcpy(cfg.cni.conf_file, "10-snapnet.conflist");
-	strcpy(cfg.cni.network_name, "snapnet");
-	strcpy(cfg.cni.bridge, "snapnet0");
-	cfg.cni.hairpin = true;
-	cfg.cni.ip_forward = true;
+	cfg.enabled = true;
+	strcpy(cfg.conf_dir, "/etc/cni/net.d");
+	strcpy(cfg.conf_file, "10-snapnet.conflist");
+	strcpy(cfg.network_name, "snapnet");
+	strcpy(cfg.bridge, "snapnet0");
+	cfg.hairpin = true;
+	cfg.ip_forward = true;
 	memset(&want, 0, sizeof(want));
 	want.node_name = "node-a";
 	return 0;
@@ -210,10 +210,10 @@ static void test_render_exact_bytes(void **state)
 	char *s = NULL, *again = NULL;
 
 	(void)state;
-	strcpy(cfg.cni.network_name, "k8s-pods");
-	strcpy(cfg.cni.bridge, "cbr0");
-	cfg.cni.mtu = 1450;
-	cfg.cni.hairpin = false;
+	strcpy(cfg.network_name, "k8s-pods");
+	strcpy(cfg.bridge, "cbr0");
+	cfg.mtu = 1450;
+	cfg.hairpin = false;
 	set_cidr("10.244.3.0/24");
 	set_cidr("fd00:244:0:3::/64");
 	assert_int_equal(cni_render(&cfg, &want, &s), 0);
@@ -230,8 +230,8 @@ static void test_render_mtu_hairpin(void **state)
 	json_object *root, *br;
 
 	(void)state;
-	cfg.cni.mtu = 9000;
-	cfg.cni.hairpin = false;
+	cfg.mtu = 9000;
+	cfg.hairpin = false;
 	set_cidr("10.244.4.0/24");
 	root = render_parse();
 	br = bridge_of(root);
@@ -346,7 +346,7 @@ static void test_plan_empty_v6_mtu(void **state)
 	struct plan pl;
 
 	(void)state;
-	cfg.cni.mtu = 1400;
+	cfg.mtu = 1400;
 	set_cidr("fd00:244:0:1::/64");
 	plan_run("{}\n", &empty, &pl);
 	assert_int_equal(pl.n, 5);
@@ -392,7 +392,7 @@ static void test_plan_mtu_drift(void **state)
 
 	(void)state;
 	set_cidr("10.244.1.0/24");
-	cfg.cni.mtu = 9000;
+	cfg.mtu = 9000;
 	assert_int_equal(cni_render(&cfg, &want, &conf), 0);
 	converged(&s, conf, a, ARRAY_SIZE(a));
 	s.mtu = 1400;
@@ -405,14 +405,14 @@ static void test_plan_mtu_drift(void **state)
 	assert_int_equal(pl.n, 0);
 	free(conf);
 
-	cfg.cni.mtu = 0;
+	cfg.mtu = 0;
 	assert_int_equal(cni_render(&cfg, &want, &conf), 0);
 	converged(&s, conf, a, ARRAY_SIZE(a));
 	s.mtu = 1400;
 	plan_run(conf, &s, &pl);
 	assert_int_equal(pl.n, 0);
 	/* a foreign link of our name keeps its MTU too */
-	cfg.cni.mtu = 9000;
+	cfg.mtu = 9000;
 	s.link_ours = false;
 	s.link_alias[0] = '\0';
 	plan_run(conf, &s, &pl);
@@ -648,7 +648,7 @@ static void test_plan_forwarding(void **state)
 	assert_int_equal(pl.n, 2);
 	assert_string_equal(pl.lines[0], "sysctl net.ipv4.ip_forward=1");
 	plan_free(&pl);
-	cfg.cni.ip_forward = false;
+	cfg.ip_forward = false;
 	plan_run("{}\n", &s, &pl);
 	assert_int_equal(pl.n, 0);
 }
@@ -729,18 +729,24 @@ static void test_sysctl_names(void **state)
 
 /* ---- reconcile, offline: no syscalls, plan lines on plan_out ------ */
 
+/* The core's sequence for this function alone, as an offline plan. */
 static char *offline_plan(struct func_result *r, int *rc)
 {
-	struct pass p = {.mode = PASS_PLAN_OFFLINE, .cfg = &cfg, .want = &want};
+	struct config all;
+	struct pass p = { .mode = PASS_PLAN_OFFLINE, .cfg = &all,
+			  .fcfg = &cfg, .core = &want, .r = r };
 	char *buf = NULL;
 	size_t len = 0;
 
+	config_defaults(&all);
 	p.plan_out = open_memstream(&buf, &len);
 	assert_non_null(p.plan_out);
 	memset(r, 0, sizeof(*r));
 	r->name = "cni";
-	*rc = cni_reconcile(&p, r);
+	pass_run(&cni_function, &p);
+	*rc = r->failed || r->broken ? -1 : 0;
 	fclose(p.plan_out);
+	config_fini(&all);
 	return buf;
 }
 
@@ -752,7 +758,7 @@ static void test_reconcile_offline(void **state)
 
 	(void)state;
 	/* a path that must never be created: offline makes no syscalls */
-	strcpy(cfg.cni.conf_dir, "/nonexistent/snapnet-test-must-not-exist");
+	strcpy(cfg.conf_dir, "/nonexistent/snapnet-test-must-not-exist");
 	set_cidr("10.244.1.0/24");
 	out = offline_plan(&r, &rc);
 	assert_int_equal(rc, 0);

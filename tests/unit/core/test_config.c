@@ -13,7 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cni/cni.h"
 #include "core/config.h"
+#include "core/function.h"
+#include "routes/route.h"
 #include "core/log.h"
 #include "lib/util.h"
 
@@ -32,8 +35,16 @@ static const char *write_ini(const char *text)
 	return path;
 }
 
+/* A config freed when it goes out of scope (LeakSanitizer is on). */
+#define AUTO_CONFIG struct config __attribute__((cleanup(config_fini)))
+#define CNI(c) ((const struct cni_config *)config_section_of( \
+	&(c), (size_t)function_index("cni")))
+#define ROUTES(c) ((const struct routes_config *)config_section_of( \
+	&(c), (size_t)function_index("routes")))
+
 static int load(const char *text, struct config *c, char *err)
 {
+	config_fini(c); /* a test may load twice into one config */
 	const char *p = write_ini(text);
 	int r = config_load(p, c, err, ERRLEN);
 
@@ -43,7 +54,7 @@ static int load(const char *text, struct config *c, char *err)
 
 static void test_defaults(void **state)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 
 	(void)state;
 	config_defaults(&c);
@@ -51,18 +62,19 @@ static void test_defaults(void **state)
 	assert_string_equal(c.agent.state_dir, "/var/lib/snapnet/state");
 	assert_int_equal(c.agent.resync_interval, 30);
 	assert_true(c.agent.max_delete_share == 0.5);
-	assert_true(c.cni.enabled);
-	assert_string_equal(c.cni.bridge, "snapnet0");
-	assert_string_equal(c.cni.conf_file, "10-snapnet.conflist");
-	assert_true(c.cni.hairpin);
-	assert_int_equal(c.routes.protocol, 157);
-	assert_int_equal(c.routes.table, 254);
+	assert_true(CNI(c)->enabled);
+	assert_string_equal(CNI(c)->bridge, "snapnet0");
+	assert_string_equal(CNI(c)->conf_file, "10-snapnet.conflist");
+	assert_true(CNI(c)->hairpin);
+	assert_int_equal(ROUTES(c)->protocol, 157);
+	assert_int_equal(ROUTES(c)->table, 254);
 }
 
 /* The shipped example documents every key with its default value. */
 static void test_example_is_defaults(void **state)
 {
-	struct config c, d;
+	AUTO_CONFIG c = { 0 };
+	AUTO_CONFIG d = { 0 };
 	char err[ERRLEN] = "";
 
 	(void)state;
@@ -71,12 +83,14 @@ static void test_example_is_defaults(void **state)
 	/* node_name in the example is node-a; the default is the host name */
 	str_copy(d.agent.node_name, "node-a", sizeof(d.agent.node_name));
 	memcpy(d.path, c.path, sizeof(d.path));
-	assert_memory_equal(&c, &d, sizeof(c));
+	assert_memory_equal(&c.agent, &d.agent, sizeof(c.agent));
+	assert_int_equal(c.blob_len, d.blob_len);
+	assert_memory_equal(c.blob, d.blob, c.blob_len);
 }
 
 static void test_values(void **state)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 
 	(void)state;
@@ -91,17 +105,17 @@ static void test_values(void **state)
 	assert_int_equal(c.agent.resync_interval, 0);
 	assert_true(c.agent.force);
 	assert_int_equal(c.agent.log_level, LOG_DEBUG);
-	assert_false(c.cni.enabled);
-	assert_int_equal(c.cni.mtu, 1450);
-	assert_string_equal(c.cni.bridge, "br-pods");
-	assert_false(c.cni.hairpin);
-	assert_int_equal(c.routes.protocol, 200);
-	assert_int_equal(c.routes.table, 1000);
+	assert_false(CNI(c)->enabled);
+	assert_int_equal(CNI(c)->mtu, 1450);
+	assert_string_equal(CNI(c)->bridge, "br-pods");
+	assert_false(CNI(c)->hairpin);
+	assert_int_equal(ROUTES(c)->protocol, 200);
+	assert_int_equal(ROUTES(c)->table, 1000);
 }
 
 static void expect_error(const char *text, const char *needle)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 
 	assert_true(load(text, &c, err) < 0);
@@ -136,7 +150,7 @@ static void test_errors(void **state)
 /* The whole message, so the line number and its wording are both pinned. */
 static void expect_msg(const char *text, const char *msg)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "", want[ERRLEN];
 	const char *path = write_ini(text);
 
@@ -168,19 +182,19 @@ static void test_value_errors_name_line(void **state)
 
 static void test_mtu_bounds_accepted(void **state)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 
 	(void)state;
 	assert_int_equal(load("[cni]\nmtu = 0\n", &c, err), 0);
-	assert_int_equal(c.cni.mtu, 0);
+	assert_int_equal(CNI(c)->mtu, 0);
 	assert_int_equal(load("[cni]\nmtu = 68\n", &c, err), 0);
-	assert_int_equal(c.cni.mtu, 68);
+	assert_int_equal(CNI(c)->mtu, 68);
 	assert_int_equal(load("[cni]\nmtu = 65535\n", &c, err), 0);
-	assert_int_equal(c.cni.mtu, 65535);
+	assert_int_equal(CNI(c)->mtu, 65535);
 	assert_int_equal(load("[cni]\nconf_file = 20-x.conflist\n", &c, err),
 			 0);
-	assert_string_equal(c.cni.conf_file, "20-x.conflist");
+	assert_string_equal(CNI(c)->conf_file, "20-x.conflist");
 }
 
 /* inih calls the handler only for keys: an empty section must still fail. */
@@ -204,7 +218,7 @@ static void test_unknown_empty_section(void **state)
 
 static void test_headers_and_comments_accepted(void **state)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 
 	(void)state;
@@ -212,7 +226,7 @@ static void test_headers_and_comments_accepted(void **state)
 			      "; [foo]\n# [bar]\n[cni] ; pods\n"
 			      "  [routes]\ntable = 7\n", &c, err), 0);
 	assert_string_equal(c.agent.node_name, "n1");
-	assert_int_equal(c.routes.table, 7);
+	assert_int_equal(ROUTES(c)->table, 7);
 }
 
 static void test_key_given_twice(void **state)
@@ -231,15 +245,15 @@ static void test_key_given_twice(void **state)
 /* A section may reopen; the same name in two sections is two keys. */
 static void test_section_reopened(void **state)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 
 	(void)state;
 	assert_int_equal(load("[cni]\nenabled = no\n[routes]\nenabled = no\n"
 			      "[cni]\nbridge = b1\n", &c, err), 0);
-	assert_false(c.cni.enabled);
-	assert_false(c.routes.enabled);
-	assert_string_equal(c.cni.bridge, "b1");
+	assert_false(CNI(c)->enabled);
+	assert_false(ROUTES(c)->enabled);
+	assert_string_equal(CNI(c)->bridge, "b1");
 }
 
 /* inih would hand an indented line back as the previous key again. */
@@ -256,7 +270,7 @@ static void test_continuation_refused(void **state)
 
 static void test_missing_file(void **state)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 
 	(void)state;
@@ -270,7 +284,7 @@ static void test_missing_file(void **state)
 static void test_line_limit(void **state)
 {
 	char text[512], pad[256];
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 	size_t fixed = strlen("snapshot = /");
 
@@ -301,7 +315,7 @@ static void test_line_limit(void **state)
  * network name follows CNI's rule. */
 static void test_paths_and_names(void **state)
 {
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 
 	(void)state;
@@ -309,8 +323,8 @@ static void test_paths_and_names(void **state)
 			      "network_name = k8s-pod.net_1\n",
 			      &c, err),
 			 0);
-	assert_string_equal(c.cni.conf_dir, "/etc/cni/net.d");
-	assert_string_equal(c.cni.network_name, "k8s-pod.net_1");
+	assert_string_equal(CNI(c)->conf_dir, "/etc/cni/net.d");
+	assert_string_equal(CNI(c)->network_name, "k8s-pod.net_1");
 	assert_int_equal(load("[agent]\nstate_dir = /\n", &c, err), 0);
 	assert_string_equal(c.agent.state_dir, "/");
 	expect_error("[cni]\nconf_dir = /x # note\n", ":2: [cni] conf_dir");
@@ -334,7 +348,7 @@ static void test_ifnames(void **state)
 		"All", "..x",
 	};
 	char text[128];
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN];
 
 	(void)state;
@@ -350,7 +364,7 @@ static void test_ifnames(void **state)
 		assert_true(config_ifname_valid(good[i]));
 		snprintf(text, sizeof(text), "[cni]\nbridge = %s\n", good[i]);
 		assert_int_equal(load(text, &c, err), 0);
-		assert_string_equal(c.cni.bridge, good[i]);
+		assert_string_equal(CNI(c)->bridge, good[i]);
 	}
 }
 
@@ -359,7 +373,7 @@ static void test_ifnames(void **state)
 static void test_node_name_case(void **state)
 {
 	char buf[NODE_NAME_MAX];
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN];
 
 	(void)state;
@@ -371,6 +385,7 @@ static void test_node_name_case(void **state)
 	assert_string_equal(buf, "ab");
 	assert_int_equal(load("[agent]\nnode_name = Node-A\n", &c, err), 0);
 	assert_string_equal(c.agent.node_name, "node-a");
+	config_fini(&c);
 	config_defaults(&c);
 	for (const char *p = c.agent.node_name; *p; p++)
 		assert_false(*p >= 'A' && *p <= 'Z');
@@ -383,7 +398,8 @@ static void test_relative_paths(void **state)
 	char dir[] = "/tmp/snapnet-test-rel-XXXXXX", ini[96];
 	char want[PATH_MAX + 16];
 	char buf[PATH_MAX], cwd[PATH_MAX], err[ERRLEN] = "";
-	struct config a, b;
+	AUTO_CONFIG a = { 0 };
+	AUTO_CONFIG b = { 0 };
 	FILE *f;
 
 	(void)state;
@@ -405,7 +421,7 @@ static void test_relative_paths(void **state)
 	assert_string_equal(b.agent.state_dir, want);
 	snprintf(want, sizeof(want), "%s/s.json", dir);
 	assert_string_equal(a.agent.snapshot, want);
-	assert_string_equal(a.cni.conf_dir, "/tmp/cni");
+	assert_string_equal(CNI(a)->conf_dir, "/tmp/cni");
 	/* without a file: the working directory */
 	assert_int_equal(config_path_abs(buf, sizeof(buf), "x//y/.", NULL), 0);
 	snprintf(want, sizeof(want), "%s/x/y", cwd);
@@ -426,7 +442,7 @@ static void test_odd_bytes(void **state)
 {
 	static const char nul[] = "[cni]\n; comment\0   mtu = 9000\n";
 	char text[256], path[64];
-	struct config c;
+	AUTO_CONFIG c = { 0 };
 	char err[ERRLEN] = "";
 	int fd;
 

@@ -19,62 +19,130 @@
 #include "core/owner.h"
 #include "lib/util.h"
 
+#define AUTO_CONFIG struct config __attribute__((cleanup(config_fini)))
+#define AUTO_OWNER struct owner __attribute__((cleanup(owner_free)))
+
+static void set(struct owner *o, const char *section, const char *key,
+		const char *value)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->kv[i].section, section) &&
+		    !strcmp(o->kv[i].key, key)) {
+			free(o->kv[i].value);
+			o->kv[i].value = strdup(value);
+			return;
+		}
+	fail_msg("no owner key [%s] %s", section, key);
+}
+
+/* Every function's owner keys, compared key by key; a config built from
+ * a record owns exactly that record. */
 static void test_differs(void **state)
 {
-	struct config c, d;
-	struct owner a, b;
+	AUTO_CONFIG c = { 0 };
+	AUTO_CONFIG d = { 0 };
+	AUTO_OWNER a = { 0 };
+	AUTO_OWNER b = { 0 };
 	char buf[256];
 
 	(void)state;
 	config_defaults(&c);
-	owner_from_config(&c, &a);
-	owner_from_config(&c, &b);
+	assert_int_equal(owner_from_config(&c, &a), 0);
+	assert_int_equal(owner_from_config(&c, &b), 0);
+	assert_int_equal(a.n, 5); /* cni: 3, routes: 2 */
 	assert_false(owner_differs(&a, &b, buf, sizeof(buf)));
-	b.protocol = 158;
+	set(&b, "routes", "protocol", "158");
 	assert_true(owner_differs(&a, &b, buf, sizeof(buf)));
 	assert_string_equal(buf, "[routes] protocol 157 -> 158");
-	owner_from_config(&c, &b);
-	str_copy(b.bridge, "br-x", sizeof(b.bridge));
+	set(&b, "routes", "protocol", "157");
+	set(&b, "cni", "bridge", "br-x");
 	assert_true(owner_differs(&a, &b, buf, sizeof(buf)));
 	assert_string_equal(buf, "[cni] bridge snapnet0 -> br-x");
-	owner_from_config(&c, &b);
-	str_copy(b.conf_file, "05-x.conflist", sizeof(b.conf_file));
-	assert_true(owner_differs(&a, &b, buf, sizeof(buf)));
-	/* a config built from a record owns exactly that record */
-	b.table = 1000;
+	set(&b, "cni", "conf_file", "05-x.conflist");
+	set(&b, "routes", "table", "1000");
 	owner_to_config(&b, &c, &d);
-	assert_int_equal(d.routes.table, 1000);
-	assert_string_equal(d.cni.conf_file, "05-x.conflist");
 	assert_string_equal(d.agent.snapshot, c.agent.snapshot);
-	owner_from_config(&d, &a);
+	owner_free(&a);
+	assert_int_equal(owner_from_config(&d, &a), 0);
 	assert_false(owner_differs(&a, &b, buf, sizeof(buf)));
+	/* a record from before a key existed: no difference, incomplete */
+	b.n = 3;
+	assert_false(owner_differs(&b, &a, buf, sizeof(buf)));
+	assert_true(owner_incomplete(&b, &a));
+	assert_false(owner_incomplete(&a, &a));
+	b.n = 5;
 }
 
 /* A record obeys the config's own rules, key by key. */
 static void test_valid(void **state)
 {
-	struct config c;
-	struct owner o;
+	AUTO_CONFIG c = { 0 };
+	AUTO_OWNER o = { 0 };
 
 	(void)state;
 	config_defaults(&c);
-	owner_from_config(&c, &o);
+	assert_int_equal(owner_from_config(&c, &o), 0);
 	assert_true(owner_valid(&o));
-	o.protocol = 2; /* the kernel's */
+	set(&o, "routes", "protocol", "2"); /* the kernel's */
 	assert_false(owner_valid(&o));
-	owner_from_config(&c, &o);
-	o.table = 0;
+	set(&o, "routes", "protocol", "157");
+	set(&o, "routes", "table", "0");
 	assert_false(owner_valid(&o));
-	owner_from_config(&c, &o);
-	str_copy(o.bridge, "a b", sizeof(o.bridge));
+	set(&o, "routes", "table", "254");
+	set(&o, "cni", "bridge", "a b");
 	assert_false(owner_valid(&o));
-	owner_from_config(&c, &o);
-	str_copy(o.conf_file, "../x", sizeof(o.conf_file));
+	set(&o, "cni", "bridge", "snapnet0");
+	set(&o, "cni", "conf_file", "../x");
 	assert_false(owner_valid(&o));
-	owner_from_config(&c, &o);
-	str_copy(o.conf_dir, "/x # y", sizeof(o.conf_dir));
+	set(&o, "cni", "conf_file", "x");
+	set(&o, "cni", "conf_dir", "/x # y");
 	assert_false(owner_valid(&o));
 	assert_int_equal(config_set(&c, "routes", "nope", "1"), -ENOENT);
+}
+
+/* The file round-trips; a record naming a key that is no owner key, a
+ * value of the wrong type or one no config could produce is refused. */
+static void test_file(void **state)
+{
+	char dir[] = "/tmp/snapnet-test-record-XXXXXX", path[96];
+	AUTO_CONFIG c = { 0 };
+	AUTO_OWNER o = { 0 };
+	AUTO_OWNER back = { 0 };
+	char buf[256], err[ERRLEN];
+	static const char *const bad[] = {
+		"{\"routes\": {\"protocol\": 2}}",
+		"{\"routes\": {\"metric\": 5}}",
+		"{\"routes\": {\"protocol\": \"x\"}}",
+		"{\"routes\": {\"protocol\": -1}}",
+		"{\"nope\": {\"protocol\": 157}}",
+		"{\"routes\": 157}",
+		"{}",
+		"[]",
+	};
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	config_defaults(&c);
+	assert_int_equal(owner_read(dir, &back), -ENOENT);
+	assert_int_equal(owner_from_config(&c, &o), 0);
+	assert_int_equal(owner_write(dir, &o, err, sizeof(err)), 0);
+	assert_int_equal(owner_read(dir, &back), 0);
+	assert_false(owner_differs(&o, &back, buf, sizeof(buf)));
+	assert_false(owner_incomplete(&back, &o));
+	snprintf(path, sizeof(path), "%s/%s", dir, OWNER_FILE);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		owner_free(&back);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(bad[i], f);
+		fclose(f);
+		if (owner_read(dir, &back) != -EINVAL)
+			fail_msg("accepted %s", bad[i]);
+		assert_int_equal(back.n, 0);
+	}
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_lock(void **state)
@@ -115,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_differs),
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_lock),
 	};
 

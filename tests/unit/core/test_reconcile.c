@@ -38,8 +38,8 @@ static void setup_agent(struct agent *a, const char *snap)
 	str_copy(a->cfg.agent.node_name, "node-a",
 		 sizeof(a->cfg.agent.node_name));
 	str_copy(a->cfg.agent.snapshot, snap, sizeof(a->cfg.agent.snapshot));
-	str_copy(a->cfg.cni.conf_dir, "/nonexistent/cni",
-		 sizeof(a->cfg.cni.conf_dir));
+	assert_int_equal(config_set(&a->cfg, "cni", "conf_dir",
+				    "/nonexistent/cni"), 0);
 }
 
 /* Runs an offline plan; returns its exit code, the plan text in *out. */
@@ -142,12 +142,12 @@ static void test_disabled_functions_plan_nothing(void **state)
 
 	(void)state;
 	setup_agent(&a, "examples/cluster-ipv6.json");
-	a.cfg.cni.enabled = false;
-	a.cfg.routes.enabled = false;
+	assert_int_equal(config_set(&a.cfg, "cni", "enabled", "no"), 0);
+	assert_int_equal(config_set(&a.cfg, "routes", "enabled", "no"), 0);
 	assert_int_equal(plan(&a, &text), 0);
 	assert_string_equal(text, "");
 	free(text);
-	a.cfg.routes.enabled = true;
+	assert_int_equal(config_set(&a.cfg, "routes", "enabled", "yes"), 0);
 	assert_int_equal(plan(&a, &text), 2);
 	assert_null(strstr(text, "10.244.")); /* IPv6-only cluster */
 	assert_null(strstr(text, "cni "));

@@ -27,7 +27,7 @@
 #define MAXN 64
 
 static struct {
-	struct config cfg;
+	struct routes_config cfg;
 	struct route_want want[MAXN];
 	size_t n_want;
 	struct route have[MAXN];
@@ -59,11 +59,10 @@ static int setup(void **state)
 	(void)state;
 	free(t.ops);
 	memset(&t, 0, sizeof(t));
-	t.cfg.routes.enabled = true;
-	t.cfg.routes.protocol = 157;
-	t.cfg.routes.table = 254;
-	t.cfg.routes.metric = 0;
-	t.cfg.agent.max_delete_share = 0.5;
+	t.cfg.enabled = true;
+	t.cfg.protocol = 157;
+	t.cfg.table = 254;
+	t.cfg.metric = 0;
 	return 0;
 }
 
@@ -433,7 +432,7 @@ static void test_metric_change(void **state)
 {
 	(void)state;
 	std_conn();
-	t.cfg.routes.metric = 100;
+	t.cfg.metric = 100;
 	want("10.244.1.0/24", "10.0.0.2", "b");
 	want("fd00:244:0:1::/64", "fd00:10::2", "b");
 	have("10.244.1.0/24", "10.0.0.2", 2, "eth0", 0);
@@ -481,8 +480,8 @@ static void test_table_and_metric_format(void **state)
 {
 	(void)state;
 	std_conn();
-	t.cfg.routes.table = 100;
-	t.cfg.routes.metric = 7;
+	t.cfg.table = 100;
+	t.cfg.metric = 7;
 	want("10.244.1.0/24", "10.0.0.2", "b");
 	want("fd00:244:0:1::/64", "fd00:10::2", "b");
 	plan(false);
@@ -518,7 +517,7 @@ static void test_metric_eff(void **state)
 }
 
 /* A wanted route with a next hop of the other family is never planned
- * (desired_build never makes one; the planner does not trust that). */
+ * (route_desire_build never makes one; the planner does not trust that). */
 static void test_cross_family_never_added(void **state)
 {
 	(void)state;

@@ -1,5 +1,6 @@
 /*
- * test_desired.c - desired_build(): which routes a node wants, in IPv4-only,
+ * test_route_desire.c - desired_build() (this node) and
+ * route_desire_build(): which routes a node wants, in IPv4-only,
  * IPv6-only, dual-stack and mixed clusters, and the notes for what cannot
  * be routed. Snapshots are built by hand; the loader is tested elsewhere.
  */
@@ -14,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
 #include "core/desired.h"
 #include "lib/util.h"
+#include "routes/route.h"
 
 #define MAX_NODES 1100
 
@@ -24,8 +25,8 @@ struct fixture {
 	struct snapshot s;
 	struct node nodes[MAX_NODES];
 	char names[MAX_NODES][32];
-	struct config cfg;
-	struct desired *d;
+	struct desired *core;
+	struct route_desire *d;
 };
 
 static struct fixture fx;
@@ -74,23 +75,21 @@ static int setup(void **state)
 	memset(&fx, 0, sizeof(fx));
 	fx.s.path = "snap.json";
 	fx.s.nodes = fx.nodes;
-	fx.cfg.routes.enabled = true;
-	fx.cfg.routes.protocol = 157;
-	fx.cfg.routes.table = 254;
-	fx.cfg.agent.max_delete_share = 0.5;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	desired_free(fx.d);
+	route_desire_free(fx.d);
+	desired_free(fx.core);
 	fx.d = NULL;
+	fx.core = NULL;
 	return 0;
 }
 
 /* The invariants every result must hold, whatever the input. */
-static void check_invariants(const struct desired *d)
+static void check_invariants(const struct route_desire *d)
 {
 	for (size_t i = 0; i < d->n_routes; i++) {
 		const struct route_want *w = &d->routes[i];
@@ -101,7 +100,7 @@ static void check_invariants(const struct desired *d)
 		assert_int_equal(w->via.len, w->dst.family == AF_INET ? 32
 								      : 128);
 		assert_non_null(w->node);
-		assert_string_not_equal(w->node, d->node_name);
+		assert_string_not_equal(w->node, fx.core->node_name);
 		if (i)
 			assert_true(prefix_cmp(&d->routes[i - 1].dst,
 					       &w->dst) < 0);
@@ -112,8 +111,10 @@ static void build_ok(const char *self)
 {
 	char err[ERRLEN] = "";
 
-	assert_int_equal(desired_build(&fx.s, &fx.cfg, self, &fx.d, err,
+	assert_int_equal(desired_build(&fx.s, self, &fx.core, err,
 				       sizeof(err)), 0);
+	assert_non_null(fx.core);
+	assert_int_equal(route_desire_build(&fx.s, fx.core->self, &fx.d), 0);
 	assert_non_null(fx.d);
 	check_invariants(fx.d);
 }
@@ -172,8 +173,8 @@ static void test_ipv4_only(void **state)
 	(void)state;
 	add_v4_cluster();
 	build_ok("a");
-	assert_int_equal(fx.d->families, FAM_V4);
-	assert_string_equal(fx.d->node_name, "a");
+	assert_int_equal(fx.core->families, FAM_V4);
+	assert_string_equal(fx.core->node_name, "a");
 	assert_int_equal(fx.d->n_routes, 2);
 	assert_route(0, "10.244.1.0/24", "10.0.0.2", "b");
 	assert_route(1, "10.244.2.0/24", "10.0.0.3", "c");
@@ -185,7 +186,7 @@ static void test_ipv6_only(void **state)
 	(void)state;
 	add_v6_cluster();
 	build_ok("b");
-	assert_int_equal(fx.d->families, FAM_V6);
+	assert_int_equal(fx.core->families, FAM_V6);
 	assert_int_equal(fx.d->n_routes, 2);
 	assert_route(0, "fd00:244::/64", "fd00:10::1", "a");
 	assert_route(1, "fd00:244:0:2::/64", "fd00:10::3", "c");
@@ -199,7 +200,7 @@ static void test_dual_stack(void **state)
 	(void)state;
 	add_dual_cluster();
 	build_ok("c");
-	assert_int_equal(fx.d->families, FAM_V4 | FAM_V6);
+	assert_int_equal(fx.core->families, FAM_V4 | FAM_V6);
 	assert_int_equal(fx.d->n_routes, 4);
 	/* IPv4 sorts before IPv6 */
 	assert_route(0, "10.244.0.0/24", "10.0.0.1", "a");
@@ -207,13 +208,13 @@ static void test_dual_stack(void **state)
 	assert_route(2, "fd00:244::/64", "fd00:10::1", "a");
 	assert_route(3, "fd00:244:0:1::/64", "fd00:10::2", "b");
 	assert_int_equal(fx.d->n_notes, 0);
-	assert_string_equal(prefix_format(&fx.d->pod_cidr[0], a, sizeof(a)),
+	assert_string_equal(prefix_format(&fx.core->pod_cidr[0], a, sizeof(a)),
 			    "10.244.2.0/24");
-	assert_string_equal(prefix_format(&fx.d->pod_cidr[1], a, sizeof(a)),
+	assert_string_equal(prefix_format(&fx.core->pod_cidr[1], a, sizeof(a)),
 			    "fd00:244:0:2::/64");
-	assert_string_equal(addr_format(&fx.d->internal_ip[0], a, sizeof(a)),
+	assert_string_equal(addr_format(&fx.core->internal_ip[0], a, sizeof(a)),
 			    "10.0.0.3");
-	assert_string_equal(addr_format(&fx.d->internal_ip[1], a, sizeof(a)),
+	assert_string_equal(addr_format(&fx.core->internal_ip[1], a, sizeof(a)),
 			    "fd00:10::3");
 }
 
@@ -223,10 +224,10 @@ static void test_self_missing(void **state)
 
 	(void)state;
 	add_dual_cluster();
-	fx.d = (struct desired *)&fx; /* must be reset to NULL */
-	assert_int_equal(desired_build(&fx.s, &fx.cfg, "x", &fx.d, err,
+	fx.core = (struct desired *)&fx; /* must be reset to NULL */
+	assert_int_equal(desired_build(&fx.s, "x", &fx.core, err,
 				       sizeof(err)), -ENOENT);
-	assert_null(fx.d);
+	assert_null(fx.core);
 	assert_string_equal(err, "snap.json: node \"x\" (this node) is not "
 				 "in the snapshot");
 }
@@ -236,7 +237,7 @@ static void test_empty_snapshot(void **state)
 	char err[ERRLEN] = "";
 
 	(void)state;
-	assert_int_equal(desired_build(&fx.s, &fx.cfg, "a", &fx.d, err,
+	assert_int_equal(desired_build(&fx.s, "a", &fx.core, err,
 				       sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "\"a\" (this node)"));
 }
@@ -265,7 +266,7 @@ static void test_v6_only_self_dual_peer(void **state)
 	node("c", "10.244.2.0/24", "fd00:244:0:2::/64", "10.0.0.3",
 	     "fd00:10::3");
 	build_ok("b");
-	assert_int_equal(fx.d->families, FAM_V6);
+	assert_int_equal(fx.core->families, FAM_V6);
 	assert_int_equal(fx.d->n_routes, 2);
 	assert_route(0, "fd00:244::/64", "fd00:10::1", "a");
 	assert_route(1, "fd00:244:0:2::/64", "fd00:10::3", "c");
@@ -313,9 +314,9 @@ static void test_self_without_pod_cidr(void **state)
 	node("b", "10.244.1.0/24", "fd00:244:0:1::/64", "10.0.0.2",
 	     "fd00:10::2");
 	build_ok("a");
-	assert_int_equal(fx.d->families, 0);
-	assert_false(prefix_present(&fx.d->pod_cidr[0]));
-	assert_false(prefix_present(&fx.d->pod_cidr[1]));
+	assert_int_equal(fx.core->families, 0);
+	assert_false(prefix_present(&fx.core->pod_cidr[0]));
+	assert_false(prefix_present(&fx.core->pod_cidr[1]));
 	assert_int_equal(fx.d->n_routes, 2);
 	assert_route(0, "10.244.1.0/24", "10.0.0.2", "b");
 	assert_route(1, "fd00:244:0:1::/64", "fd00:10::2", "b");
