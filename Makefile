@@ -94,6 +94,10 @@ build/fuzz/obj/libsnapnet.a: $(FUZZ_OBJS)
 build/fuzz/cov/libsnapnet.a: $(COV_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# The loader's benchmark (tests/bench/bench_model.c), optimised build.
+build/bench_model: tests/bench/bench_model.c build/obj/libsnapnet.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/obj/libsnapnet.a $(PKG_LIBS)
+
 build/san/tests/%: tests/unit/%.c build/san/libsnapnet.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(SAN) -o $@ $< build/san/libsnapnet.a \

@@ -24,7 +24,7 @@
 
 struct opts {
 	const char *config, *snapshot, *node;
-	bool offline, force;
+	bool offline, force, dump;
 	int argi; /* first non-option argument */
 };
 
@@ -35,7 +35,7 @@ static void usage(FILE *f)
 	      "           exit 0 nothing to do, 2 changes pending, 1 error\n"
 	      "  apply    -c CONF [-s SNAP] [--node NAME] [--force]\n"
 	      "  run      -c CONF [--node NAME] [--force]\n"
-	      "  validate [--node NAME] SNAP\n"
+	      "  validate [--node NAME] [--dump] SNAP\n"
 	      "  cleanup  -c CONF\n"
 	      "  status   -c CONF\n"
 	      "  version\n",
@@ -74,6 +74,8 @@ static const char *opt_name(int c)
 		return "--node";
 	case 'o':
 		return "--offline";
+	case 'd':
+		return "--dump";
 	default:
 		return "--force";
 	}
@@ -90,6 +92,7 @@ static int parse_opts(int argc, char **argv, const char *allowed, int nargs,
 		{ "node", required_argument, NULL, 'n' },
 		{ "offline", no_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "dump", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -121,6 +124,8 @@ static int parse_opts(int argc, char **argv, const char *allowed, int nargs,
 			o->offline = true;
 		else if (c == 'f')
 			o->force = true;
+		else if (c == 'd')
+			o->dump = true;
 		if (r < 0)
 			return r;
 	}
@@ -406,11 +411,15 @@ static int cmd_validate(int argc, char **argv, const struct opts *o)
 	if (o->node)
 		config_node_name_norm(o->node, node, sizeof(node));
 	rc = o->node ? validate_node(s, node) : 0;
-	if (rc == 0)
-		printf("%s: valid: %zu items, %zu nodes, %zu pods, "
-		       "%zu services\n",
-		       argv[o->argi], s->counts.items, s->n_nodes,
-		       s->counts.pods, s->counts.services);
+	if (rc == 0 && o->dump)
+		rc = snapshot_dump(s, stdout) < 0 ? 1 : 0;
+	else if (rc == 0)
+		printf("%s: valid: %zu items, %zu namespaces, %zu nodes, "
+		       "%zu pods, %zu services, %zu endpointslices, "
+		       "%zu networkpolicies\n",
+		       argv[o->argi], s->counts.items, s->n_namespaces,
+		       s->n_nodes, s->n_pods, s->n_services, s->n_slices,
+		       s->n_policies);
 	snapshot_free(s);
 	return rc;
 }
@@ -452,7 +461,7 @@ static const struct command {
 	{ "plan", "csno", 0, cmd_plan },
 	{ "apply", "csnf", 0, cmd_apply },
 	{ "run", "cnf", 0, cmd_run },
-	{ "validate", "n", 1, cmd_validate },
+	{ "validate", "nd", 1, cmd_validate },
 	{ "cleanup", "c", 0, cmd_cleanup },
 	{ "status", "c", 0, cmd_status },
 };

@@ -524,3 +524,43 @@ size_t scan_line(const struct scan *s, size_t pos)
 	}
 	return line;
 }
+
+/* Bytes the fast skip stops at: quotes, backslashes and brackets. */
+static const unsigned char stop[256] = {
+	['"'] = 1, ['\\'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+};
+
+int scan_skip_fast(struct scan *s)
+{
+	const unsigned char *p = (const unsigned char *)s->buf + s->pos;
+	const unsigned char *end = (const unsigned char *)s->buf + s->len;
+	size_t depth = 0;
+	bool str = false;
+
+	if (p >= end || (*p != '{' && *p != '['))
+		return -EINVAL;
+	while (p < end) {
+		unsigned char c = *p++;
+
+		if (!stop[c])
+			continue;
+		if (str) {
+			if (c == '\\')
+				p++; /* the escaped byte, whatever it is */
+			else if (c == '"')
+				str = false;
+			continue;
+		}
+		if (c == '"')
+			str = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (--depth == 0) {
+				s->pos = (size_t)(p - (const unsigned char *)s->buf);
+				return 0;
+			}
+		}
+	}
+	return -EINVAL;
+}

@@ -506,8 +506,14 @@ int mkdir_p(const char *path)
 
 int array_grow(void *arr, size_t *cap, size_t need, size_t size)
 {
+	return array_grow_from(arr, cap, need, size, 16);
+}
+
+int array_grow_from(void *arr, size_t *cap, size_t need, size_t size,
+		    size_t first)
+{
 	void **slot = arr;
-	size_t n = *cap ? *cap : 16;
+	size_t n = *cap ? *cap : first;
 	void *p;
 
 	if (need <= *cap)

@@ -71,6 +71,10 @@ uint64_t wall_s(void); /* CLOCK_REALTIME seconds */
 /* Makes room for `need` elements of `size` bytes in *arr (capacity *cap),
  * doubling. Returns 0 or -ENOMEM (then *arr is unchanged). */
 int array_grow(void *arr, size_t *cap, size_t need, size_t size);
+/* The same, starting from `first` elements: for the many small arrays
+ * of the snapshot's records, where 16 would waste most of the memory. */
+int array_grow_from(void *arr, size_t *cap, size_t need, size_t size,
+		    size_t first);
 
 /* strlcpy semantics; returns true when src fitted. */
 bool str_copy(char *dst, const char *src, size_t len);

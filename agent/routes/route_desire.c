@@ -124,8 +124,8 @@ static int self_family_notes(struct builder *b, const struct snapshot *s,
 		if (has(&self->internal_ip[f], f))
 			continue;
 		for (size_t i = 0; i < s->n_nodes; i++)
-			if (&s->nodes[i] != self &&
-			    has(&s->nodes[i].pod_cidr[f], f))
+			if (s->nodes[i] != self &&
+			    has(&s->nodes[i]->pod_cidr[f], f))
 				peers++;
 		if (peers && note(b,
 				  "no %s routes to the pod CIDRs of %zu "
@@ -180,7 +180,7 @@ static int build_routes(struct builder *b, const struct snapshot *s,
 
 	r = self_family_notes(b, s, self);
 	for (size_t i = 0; !r && i < s->n_nodes; i++) {
-		const struct node *n = &s->nodes[i];
+		const struct node *n = s->nodes[i];
 		bool any = false;
 
 		if (n == self)

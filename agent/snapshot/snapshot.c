@@ -8,9 +8,12 @@
  *   2. the scanner (scan.c) validates the whole document and walks the
  *      envelope {"kind": "List", "items": [...]}, yielding each item's
  *      byte range and its top-level "kind";
- *   3. Node items (at most 1 MiB each) are copied out of the mapping and
- *      go to snapshot_node.c (json-c on that copy only); every other kind
- *      is only syntax-checked and counted.
+ *   3. each item goes to snapshot_item.c: the kinds of the model
+ *      (snapshot_kinds.h) become records read straight off the scanner's
+ *      tokens, reused from the previous snapshot when the item's bytes
+ *      are unchanged; other kinds are only syntax-checked and counted;
+ *   4. snapshot_index.c sorts the records, refuses duplicates, checks
+ *      the rules across nodes and builds the lookups.
  * Pages already consumed are dropped (MADV_DONTNEED) in large chunks, so
  * peak RSS is a window of the file plus the compact model, not the file.
  *
@@ -26,10 +29,10 @@
  * snapshot_guard_run(), which turns that into -EAGAIN, and the file is
  * fstat'd again after the load to catch a change the mapping did not
  * fault on. Either way: "FILE: changed while loading (truncated by a
- * writer?); keeping the last good snapshot". Only the scanner, the hash
- * and one memcpy per Node touch the mapping, and every allocation alive
- * at those moments hangs off struct load, so an abandoned load is freed
- * whole.
+ * writer?); keeping the last good snapshot". Only the scanner and the
+ * hashes touch the mapping, and every allocation alive at those moments
+ * hangs off struct load (the reader's record, the build's entries, the
+ * store's strings), so an abandoned load is freed whole.
  */
 #define _GNU_SOURCE
 #include "snapshot/snapshot.h"
@@ -48,21 +51,18 @@
 #include "snapshot/snapshot_int.h"
 #include "lib/util.h"
 
-#define DROP_CHUNK ((size_t)32 << 20) /* give back pages every 32 MB */
+#define DROP_CHUNK ((size_t)8 << 20) /* give back pages every 8 MB */
 #define KIND_MAX 64
-/* A Node is a few KB; this bounds the json-c tree of one item (~17x). */
-#define NODE_MAX_BYTES ((size_t)1 << 20)
 
 struct load {
 	const char *name;
 	const struct snap_limits *lim;
 	struct scan sc;
 	struct snap_build b;
+	struct item_reader ir;
 	struct snapshot_counts counts;
 	char *map;	/* the mapping, NULL when reading memory */
 	size_t dropped; /* bytes of map already given back */
-	char *copy;	/* a Node item copied out of the mapping */
-	size_t copy_cap;
 	long item; /* index being scanned, -1 outside items */
 	bool saw_items, saw_kind;
 	bool syntax_failed; /* err holds a syntax error */
@@ -155,122 +155,9 @@ static int object_key(struct scan *sc, struct scan_str *key)
 	return scan_expect(sc, ':', "':' after object key");
 }
 
-/* Walks one item object's members; returns its decoded "kind" (or
- * "" when it does not fit KIND_MAX: an unknown kind either way). */
-static int item_walk(struct load *ld, char *kind)
-{
-	struct scan *sc = &ld->sc;
-	struct scan_str key, val;
-	bool have = false;
-	char where[48];
-	int c, n;
-
-	sc->pos++; /* '{' */
-	if (scan_peek(sc) == '}') {
-		sc->pos++;
-		goto missing;
-	}
-	for (;;) {
-		if (object_key(sc, &key) < 0)
-			return syntax_err(ld);
-		if (scan_str_eq(&key, "kind")) {
-			if (scan_peek(sc) != '"') {
-				snprintf(where, sizeof(where),
-					 "items[%ld]: kind", ld->item);
-				return wrong_type(ld, 3, where, "string");
-			}
-			if (scan_string(sc, &val) < 0)
-				return syntax_err(ld);
-			/* last one wins, as in json-c and Python; a kind
-			 * with a \u0000 in it ("Node\u0000") names no kind
-			 * we know, so it must not compare equal to one */
-			n = scan_str_decode(&val, kind, KIND_MAX);
-			if (n < 0 || (size_t)n != strlen(kind))
-				kind[0] = '\0';
-			have = true;
-		} else if (scan_value(sc, 3) < 0) {
-			return syntax_err(ld);
-		}
-		c = next_or_close(ld, '}');
-		if (c < 0)
-			return c;
-		if (c)
-			break;
-	}
-	if (have)
-		return 0;
-missing:
-	return errf(ld->err, ld->errlen, EINVAL,
-		    "%s: items[%ld]: kind: missing", ld->name, ld->item);
-}
-
-/* json-c reads a heap copy of a mapped item: if the file shrinks under
- * the mapping, the SIGBUS hits this memcpy, never json-c's parser with
- * half a tree in hand. */
-static const char *node_bytes(struct load *ld, size_t start, size_t n)
-{
-	if (!ld->map)
-		return ld->sc.buf + start;
-	if (array_grow(&ld->copy, &ld->copy_cap, n, 1) < 0)
-		return NULL;
-	memcpy(ld->copy, ld->sc.buf + start, n);
-	return ld->copy;
-}
-
-static int node_dispatch(struct load *ld, size_t start, size_t end)
-{
-	const char *json;
-
-	if (ld->counts.nodes >= ld->lim->max_nodes)
-		return errf(ld->err, ld->errlen, E2BIG,
-			    "%s: items[%ld] Node: more than %zu Node "
-			    "items (max_nodes)",
-			    ld->name, ld->item, ld->lim->max_nodes);
-	if (end - start > NODE_MAX_BYTES)
-		return errf(ld->err, ld->errlen, EFBIG,
-			    "%s: items[%ld] Node: Node item of %zu bytes "
-			    "exceeds 1 MiB",
-			    ld->name, ld->item, end - start);
-	ld->counts.nodes++;
-	json = node_bytes(ld, start, end - start);
-	if (!json)
-		return errf(ld->err, ld->errlen, ENOMEM, "%s: items[%ld]: %s",
-			    ld->name, ld->item, strerror(ENOMEM));
-	return snapshot_node_add(&ld->b, json, end - start, (size_t)ld->item);
-}
-
-static int item_dispatch(struct load *ld, const char *kind, size_t start,
-			 size_t end)
-{
-	struct snapshot_counts *c = &ld->counts;
-
-	if (end - start > ld->lim->max_item_bytes)
-		return errf(ld->err, ld->errlen, EFBIG,
-			    "%s: items[%ld] %s: item is %zu bytes, more than "
-			    "the limit of %zu (max_item_bytes)",
-			    ld->name, ld->item, kind[0] ? kind : "(kind?)",
-			    end - start, ld->lim->max_item_bytes);
-	if (!strcmp(kind, "Node"))
-		return node_dispatch(ld, start, end);
-	if (!strcmp(kind, "Namespace"))
-		c->namespaces++;
-	else if (!strcmp(kind, "Pod"))
-		c->pods++;
-	else if (!strcmp(kind, "Service"))
-		c->services++;
-	else if (!strcmp(kind, "EndpointSlice"))
-		c->endpointslices++;
-	else if (!strcmp(kind, "NetworkPolicy"))
-		c->policies++;
-	else
-		c->other++;
-	return 0;
-}
-
 static int items_walk(struct load *ld)
 {
 	struct scan *sc = &ld->sc;
-	char kind[KIND_MAX];
 	size_t start;
 	int c, r;
 
@@ -296,11 +183,9 @@ static int items_walk(struct load *ld)
 			return wrong_type(ld, 2, where, "object");
 		}
 		start = sc->pos;
-		r = item_walk(ld, kind);
-		if (r == 0)
-			r = item_dispatch(ld, kind, start, sc->pos);
+		r = snapshot_item_read(&ld->ir, sc, (size_t)ld->item);
 		if (r < 0)
-			return r;
+			return ld->ir.syntax ? syntax_err(ld) : r;
 		ld->counts.items++;
 		drop_behind(ld, start);
 		c = next_or_close(ld, ']');
@@ -489,29 +374,36 @@ static int syntax_first(struct load *ld, int r)
 static int build_result(struct load *ld, uint64_t hash, struct snapshot **out)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
+	int r;
 
-	if (!s || !(s->path = strdup(ld->name)) ||
-	    !(s->nodes = calloc(ld->b.n, sizeof(*s->nodes)))) {
-		snapshot_free(s);
+	if (!s || !(s->path = strdup(ld->name))) {
+		free(s);
 		return errf(ld->err, ld->errlen, ENOMEM, "%s: %s", ld->name,
 			    strerror(ENOMEM));
 	}
-	/* ownership of the names moves to the snapshot */
-	for (size_t i = 0; i < ld->b.n; i++)
-		s->nodes[i] = ld->b.ent[i].node;
-	s->n_nodes = ld->b.n;
-	ld->b.n = 0;
+	s->store = ld->b.store;
+	snapshot_store_ref(s->store);
 	s->hash = hash;
 	s->size = ld->sc.len;
 	s->counts = ld->counts;
+	/* the references move from the build to the snapshot */
+	r = snapshot_index_build(&ld->b, s);
+	if (r < 0) {
+		snapshot_free(s);
+		return r;
+	}
 	*out = s;
 	return 0;
 }
 
-static void load_init(struct load *ld, const char *buf, size_t len, char *map,
-		      const char *name, const struct snap_limits *lim,
-		      char *err, size_t errlen)
+/* The previous snapshot lends its store (so unchanged records and
+ * their strings are shared) and its records by hash. */
+static int load_init(struct load *ld, const char *buf, size_t len, char *map,
+		     const char *name, const struct snap_limits *lim,
+		     const struct snapshot *prev, char *err, size_t errlen)
 {
+	static uint32_t gen;
+
 	*ld = (struct load){
 		.name = name,
 		.lim = lim,
@@ -520,11 +412,24 @@ static void load_init(struct load *ld, const char *buf, size_t len, char *map,
 		.err = err,
 		.errlen = errlen,
 	};
-	ld->b.name = name;
-	ld->b.err = err;
-	ld->b.errlen = errlen;
+	ld->b = (struct snap_build){ .name = name, .prev = prev,
+				     .gen = ++gen ? gen : ++gen,
+				     .err = err, .errlen = errlen };
+	if (prev) {
+		ld->b.store = prev->store;
+		snapshot_store_ref(prev->store);
+	} else {
+		ld->b.store = snapshot_store_new();
+	}
+	ld->ir = (struct item_reader){ .name = name, .lim = lim, .b = &ld->b,
+				       .prev = prev, .counts = &ld->counts,
+				       .err = err, .errlen = errlen };
 	scan_init(&ld->sc, buf, len, SCAN_MAX_DEPTH);
 	scan_start(&ld->sc);
+	if (!ld->b.store)
+		return errf(err, errlen, ENOMEM, "%s: %s", name,
+			    strerror(ENOMEM));
+	return 0;
 }
 
 /* Everything that reads the document; *out is set only on success. */
@@ -535,23 +440,24 @@ static int load_run(struct load *ld, uint64_t hash, struct snapshot **out)
 	if (r < 0)
 		r = syntax_first(ld, r);
 	if (r == 0)
-		r = snapshot_nodes_check(&ld->b);
-	if (r == 0)
 		r = build_result(ld, hash, out);
 	return r;
 }
 
 static void load_done(struct load *ld)
 {
+	snapshot_item_drop(&ld->ir);
 	snapshot_build_clear(&ld->b);
-	free(ld->copy);
-	ld->copy = NULL;
-	ld->copy_cap = 0;
+	rec_index_free(ld->ir.ix);
+	ld->ir.ix = NULL;
+	snapshot_store_unref(ld->b.store);
+	ld->b.store = NULL;
 }
 
-int snapshot_parse(const char *buf, size_t len, const char *name,
-		   const struct snap_limits *lim, struct snapshot **out,
-		   char *err, size_t errlen)
+int snapshot_parse_prev(const char *buf, size_t len, const char *name,
+			const struct snap_limits *lim,
+			const struct snapshot *prev, struct snapshot **out,
+			char *err, size_t errlen)
 {
 	struct snap_limits def;
 	struct load ld;
@@ -562,10 +468,19 @@ int snapshot_parse(const char *buf, size_t len, const char *name,
 		snapshot_limits_default(&def);
 		lim = &def;
 	}
-	load_init(&ld, buf, len, NULL, name, lim, err, errlen);
-	r = load_run(&ld, XXH3_64bits(buf, len), out);
+	r = load_init(&ld, buf, len, NULL, name, lim, prev, err, errlen);
+	if (r == 0)
+		r = load_run(&ld, XXH3_64bits(buf, len), out);
 	load_done(&ld);
 	return r;
+}
+
+int snapshot_parse(const char *buf, size_t len, const char *name,
+		   const struct snap_limits *lim, struct snapshot **out,
+		   char *err, size_t errlen)
+{
+	return snapshot_parse_prev(buf, len, name, lim, NULL, out, err,
+				   errlen);
 }
 
 static int changed_err(const char *name, char *err, size_t errlen)
@@ -633,7 +548,8 @@ static int parse_body(void *arg)
 }
 
 int snapshot_parse_map(const char *name, char *map, size_t size, uint64_t hash,
-		       const struct snap_limits *lim, struct snapshot **out,
+		       const struct snap_limits *lim,
+		       const struct snapshot *prev, struct snapshot **out,
 		       char *err, size_t errlen)
 {
 	struct snap_limits def;
@@ -645,8 +561,9 @@ int snapshot_parse_map(const char *name, char *map, size_t size, uint64_t hash,
 		snapshot_limits_default(&def);
 		lim = &def;
 	}
-	load_init(&j.ld, map, size, map, name, lim, err, errlen);
-	r = snapshot_guard_run(map, size, parse_body, &j);
+	r = load_init(&j.ld, map, size, map, name, lim, prev, err, errlen);
+	if (r == 0)
+		r = snapshot_guard_run(map, size, parse_body, &j);
 	if (r == -EAGAIN) {
 		/* the fault abandoned parse_body: nothing was returned */
 		snapshot_free(j.out);
@@ -726,8 +643,8 @@ static int load_mapped(const char *path, int fd, size_t size,
 	if (r == 0 && prev && prev->hash == hash && prev->size == size)
 		r = 1;
 	else if (r == 0)
-		r = snapshot_parse_map(path, map, size, hash, lim, out, err,
-				       errlen);
+		r = snapshot_parse_map(path, map, size, hash, lim, prev, out,
+				       err, errlen);
 	munmap(map, size);
 	return r;
 }
@@ -765,32 +682,12 @@ int snapshot_load(const char *path, const struct snap_limits *lim,
 	return r;
 }
 
-const struct node *snapshot_find_node(const struct snapshot *s,
-				      const char *name)
-{
-	size_t lo = 0, hi = s ? s->n_nodes : 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, s->nodes[mid].name);
-
-		if (c == 0)
-			return &s->nodes[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
 void snapshot_free(struct snapshot *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_nodes; i++)
-		free(s->nodes[i].name);
-	free(s->nodes);
+	snapshot_index_free(s);
+	snapshot_store_unref(s->store);
 	free(s->path);
 	free(s);
 }

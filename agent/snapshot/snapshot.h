@@ -1,9 +1,9 @@
 /*
  * snapshot.h - loads a kubectl `List` JSON file into struct snapshot.
  *
- * The loader never builds one json-c tree of the whole document: a
- * validating scanner splits `items` into per-item byte ranges and only the
- * kinds a function reads are handed to json-c, one item at a time.
+ * The loader never builds a json-c tree: a validating scanner walks the
+ * document and the kinds of the model (docs/model.md) are read straight
+ * off its tokens, one item at a time.
  * A snapshot is validated whole or rejected whole; errors name the file,
  * the item (index and kind/namespace/name when known) and the field.
  */
@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "snapshot/model.h"
 
@@ -51,10 +52,33 @@ int snapshot_load(const char *path, const struct snap_limits *lim,
 int snapshot_parse(const char *buf, size_t len, const char *name,
 		   const struct snap_limits *lim, struct snapshot **out,
 		   char *err, size_t errlen);
+/* The same, reusing prev's records for unchanged items (no whole-file
+ * hash shortcut). */
+int snapshot_parse_prev(const char *buf, size_t len, const char *name,
+			const struct snap_limits *lim,
+			const struct snapshot *prev, struct snapshot **out,
+			char *err, size_t errlen);
 
-/* Binary search by name; NULL when absent. */
+/* Lookups (binary searches over the sorted arrays); NULL when absent. */
 const struct node *snapshot_find_node(const struct snapshot *s,
 				      const char *name);
+const struct namespace *snapshot_find_namespace(const struct snapshot *s,
+						const char *name);
+const struct service *snapshot_find_service(const struct snapshot *s,
+					    const char *ns, const char *name);
+/* Ranges: s->pods[span] of namespace ns; s->pods_by_node[span] on node
+ * (NULL: unscheduled pods); s->slices_by_svc[span] of service ns/svc;
+ * s->policies[span] of namespace ns. */
+struct span snapshot_pods_in(const struct snapshot *s, const char *ns);
+struct span snapshot_pods_on(const struct snapshot *s, const char *node);
+struct span snapshot_slices_of(const struct snapshot *s, const char *ns,
+			       const char *svc);
+struct span snapshot_policies_in(const struct snapshot *s, const char *ns);
+
+/* A stable text form of the model (snapnet validate --dump): one line
+ * per object and field, sorted, so two snapshots of one cluster (a full
+ * kubectl dump and a slim one) compare equal with diff. */
+int snapshot_dump(const struct snapshot *s, FILE *out);
 
 void snapshot_free(struct snapshot *s);
 

@@ -1,9 +1,10 @@
 /*
  * snapshot_check.c - the rules that span all Node items of a snapshot.
  *
- * Run once every Node item has been converted (snapshot_node.c), before
- * the snapshot is handed out:
- *   - at least one node, and node names are unique;
+ * Run once every Node item has been converted (snapshot_node.c) and the
+ * nodes sorted by name (snapshot_index.c, which refuses duplicate names),
+ * before the snapshot is handed out:
+ *   - at least one node;
  *   - no two nodes share or overlap a pod CIDR (each becomes a route);
  *   - no pod CIDR contains a node's InternalIP, its own or a peer's: the
  *     route to that pod CIDR would capture the underlay address the
@@ -18,6 +19,8 @@
 #include "snapshot/snapshot_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +29,8 @@
 
 struct cidr_ref {
 	struct prefix p;
-	const struct snap_entry *e;
+	const struct node *e;
 };
-
-static int entry_by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct snap_entry *)a)->node.name,
-		      ((const struct snap_entry *)b)->node.name);
-}
 
 static int cidr_ref_cmp(const void *a, const void *b)
 {
@@ -42,10 +39,10 @@ static int cidr_ref_cmp(const void *a, const void *b)
 
 	if (r)
 		return r;
-	return x->e->item < y->e->item ? -1 : x->e->item > y->e->item;
+	return x->e->r.item < y->e->r.item ? -1 : x->e->r.item > y->e->r.item;
 }
 
-static const char *cidr_field(const struct snap_entry *e)
+static const char *cidr_field(const struct node *e)
 {
 	return e->cidr_fallback ? "spec.podCIDR" : "spec.podCIDRs";
 }
@@ -53,7 +50,7 @@ static const char *cidr_field(const struct snap_entry *e)
 static int overlap_err(struct snap_build *b, const struct cidr_ref *x,
 		       const struct cidr_ref *y)
 {
-	const struct cidr_ref *late = x->e->item > y->e->item ? x : y;
+	const struct cidr_ref *late = x->e->r.item > y->e->r.item ? x : y;
 	const struct cidr_ref *early = late == x ? y : x;
 	char pl[PREFIX_STRLEN], pe[PREFIX_STRLEN];
 
@@ -61,13 +58,13 @@ static int overlap_err(struct snap_build *b, const struct cidr_ref *x,
 	prefix_format(&early->p, pe, sizeof(pe));
 	if (prefix_equal(&late->p, &early->p))
 		return snapshot_node_err(
-		    b, late->e->item, late->e->node.name, cidr_field(late->e),
+		    b, late->e->r.item, late->e->name, cidr_field(late->e),
 		    "pod CIDR %s is also used by Node/%s (items[%zu])", pl,
-		    early->e->node.name, early->e->item);
+		    early->e->name, (size_t)early->e->r.item);
 	return snapshot_node_err(
-	    b, late->e->item, late->e->node.name, cidr_field(late->e),
+	    b, late->e->r.item, late->e->name, cidr_field(late->e),
 	    "pod CIDR %s overlaps %s of Node/%s (items[%zu])", pl, pe,
-	    early->e->node.name, early->e->item);
+	    early->e->name, (size_t)early->e->r.item);
 }
 
 /*
@@ -104,16 +101,16 @@ static const struct cidr_ref *cidr_of(const struct cidr_ref *refs, size_t m,
 	return &refs[lo - 1];
 }
 
-static int check_internal_ips(struct snap_build *b, const struct cidr_ref *refs,
-			      size_t m)
+static int check_internal_ips(struct snap_build *b, struct node *const *v,
+			      size_t n, const struct cidr_ref *refs, size_t m)
 {
 	char pc[PREFIX_STRLEN], ia[PREFIX_STRLEN];
 
-	for (size_t i = 0; i < b->n; i++) {
-		const struct snap_entry *e = &b->ent[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct node *e = v[i];
 
 		for (int f = 0; f < FAM_COUNT; f++) {
-			const struct prefix *ip = &e->node.internal_ip[f];
+			const struct prefix *ip = &e->internal_ip[f];
 			const struct cidr_ref *c;
 
 			if (!prefix_present(ip))
@@ -125,15 +122,15 @@ static int check_internal_ips(struct snap_build *b, const struct cidr_ref *refs,
 			addr_format(ip, ia, sizeof(ia));
 			if (c->e == e)
 				return snapshot_node_err(
-				    b, e->item, e->node.name, cidr_field(e),
+				    b, e->r.item, e->name, cidr_field(e),
 				    "pod CIDR %s contains the node's own "
 				    "InternalIP %s",
 				    pc, ia);
 			return snapshot_node_err(
-			    b, c->e->item, c->e->node.name, cidr_field(c->e),
+			    b, c->e->r.item, c->e->name, cidr_field(c->e),
 			    "pod CIDR %s contains InternalIP %s of Node/%s "
 			    "(items[%zu])",
-			    pc, ia, e->node.name, e->item);
+			    pc, ia, e->name, (size_t)e->r.item);
 		}
 	}
 	return 0;
@@ -142,10 +139,13 @@ static int check_internal_ips(struct snap_build *b, const struct cidr_ref *refs,
 /* Every present prefix of one per-family field of struct node (pod_cidr
  * or internal_ip, by offset), each with its entry, sorted by prefix and
  * then item. NULL (error set) when out of memory. */
-static struct cidr_ref *sorted_refs(struct snap_build *b, size_t field,
-				    size_t *m)
+/* Every present prefix of one per-family field of struct node (pod_cidr
+ * or internal_ip, by offset), each with its node, sorted by prefix and
+ * then item. NULL (error set) when out of memory. */
+static struct cidr_ref *sorted_refs(struct snap_build *b, struct node *const *v,
+				    size_t n, size_t field, size_t *m)
 {
-	struct cidr_ref *refs = calloc(b->n * FAM_COUNT, sizeof(*refs));
+	struct cidr_ref *refs = calloc(n * FAM_COUNT + 1, sizeof(*refs));
 
 	*m = 0;
 	if (!refs) {
@@ -153,42 +153,42 @@ static struct cidr_ref *sorted_refs(struct snap_build *b, size_t field,
 		     strerror(ENOMEM));
 		return NULL;
 	}
-	for (size_t i = 0; i < b->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct prefix *p =
-			(const void *)((const char *)&b->ent[i].node + field);
+		    (const void *)((const char *)v[i] + field);
 
 		for (int f = 0; f < FAM_COUNT; f++)
 			if (prefix_present(&p[f]))
-				refs[(*m)++] = (struct cidr_ref){ p[f],
-								  &b->ent[i] };
+				refs[(*m)++] = (struct cidr_ref){ p[f], v[i] };
 	}
 	qsort(refs, *m, sizeof(*refs), cidr_ref_cmp);
 	return refs;
 }
 
-static int check_cidrs(struct snap_build *b)
+static int check_cidrs(struct snap_build *b, struct node *const *v, size_t n)
 {
 	size_t m;
 	struct cidr_ref *refs =
-		sorted_refs(b, offsetof(struct node, pod_cidr), &m);
+	    sorted_refs(b, v, n, offsetof(struct node, pod_cidr), &m);
 	int r;
 
 	if (!refs)
 		return -ENOMEM;
 	r = check_overlaps(b, refs, m);
 	if (r == 0)
-		r = check_internal_ips(b, refs, m);
+		r = check_internal_ips(b, v, n, refs, m);
 	free(refs);
 	return r;
 }
 
 /* Equal addresses sort next to each other; the later item is blamed. */
-static int check_unique_ips(struct snap_build *b)
+static int check_unique_ips(struct snap_build *b, struct node *const *v,
+			    size_t n)
 {
 	char ia[PREFIX_STRLEN];
 	size_t m;
 	struct cidr_ref *refs =
-		sorted_refs(b, offsetof(struct node, internal_ip), &m);
+	    sorted_refs(b, v, n, offsetof(struct node, internal_ip), &m);
 	int r = 0;
 
 	if (!refs)
@@ -196,36 +196,39 @@ static int check_unique_ips(struct snap_build *b)
 	for (size_t i = 1; i < m && !r; i++) {
 		if (!prefix_equal(&refs[i - 1].p, &refs[i].p))
 			continue;
-		r = snapshot_node_err(b, refs[i].e->item, refs[i].e->node.name,
+		r = snapshot_node_err(b, refs[i].e->r.item, refs[i].e->name,
 				      "status.addresses",
 				      "InternalIP %s is also the InternalIP "
-				      "of Node/%s (items[%zu])",
+				      "of Node/%s (items[%u])",
 				      addr_format(&refs[i].p, ia, sizeof(ia)),
-				      refs[i - 1].e->node.name,
-				      refs[i - 1].e->item);
+				      refs[i - 1].e->name,
+				      refs[i - 1].e->r.item);
 	}
 	free(refs);
 	return r;
 }
 
-int snapshot_nodes_check(struct snap_build *b)
+int snapshot_nodes_check(struct snap_build *b, struct node *const *v,
+			 size_t n)
 {
-	if (b->n == 0)
+	if (n == 0)
 		return errf(b->err, b->errlen, EINVAL,
 			    "%s: items: no Node item (a snapshot must list "
 			    "the cluster's nodes)",
 			    b->name);
-	qsort(b->ent, b->n, sizeof(*b->ent), entry_by_name);
-	for (size_t i = 1; i < b->n; i++) {
-		const struct snap_entry *x = &b->ent[i - 1], *y = &b->ent[i];
-		const struct snap_entry *late = x->item > y->item ? x : y;
-		const struct snap_entry *early = late == x ? y : x;
+	return check_cidrs(b, v, n) ?: check_unique_ips(b, v, n);
+}
 
-		if (strcmp(x->node.name, y->node.name))
-			continue;
-		return snapshot_node_err(
-		    b, late->item, late->node.name, "metadata.name",
-		    "duplicate node name (also items[%zu])", early->item);
-	}
-	return check_cidrs(b) ?: check_unique_ips(b);
+int snapshot_node_err(struct snap_build *b, size_t item, const char *name,
+		      const char *field, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return errf(b->err, b->errlen, EINVAL,
+		    "%s: items[%zu] Node%s%s: %s: %s", b->name, item,
+		    name ? "/" : "", name ? name : "", field, what);
 }

@@ -127,18 +127,18 @@ static void check_snapshot(const struct snapshot *s, size_t size)
 	CHECK(s->size == size);
 	CHECK(s->path && !strcmp(s->path, NAME));
 	for (size_t i = 0; i < s->n_nodes; i++) {
-		const struct node *a = &s->nodes[i];
+		const struct node *a = s->nodes[i];
 
 		CHECK(a->name && dns1123(a->name));
 		if (i)
-			CHECK(strcmp(s->nodes[i - 1].name, a->name) < 0);
+			CHECK(strcmp(s->nodes[i - 1]->name, a->name) < 0);
 		CHECK(snapshot_find_node(s, a->name) == a);
 		for (int f = 0; f < FAM_COUNT; f++) {
 			check_prefix(&a->pod_cidr[f], f, false);
 			check_prefix(&a->internal_ip[f], f, true);
 		}
 		for (size_t j = 0; j < s->n_nodes; j++) {
-			const struct node *b = &s->nodes[j];
+			const struct node *b = s->nodes[j];
 
 			for (int f = 0; f < FAM_COUNT; f++) {
 				if (prefix_present(&a->pod_cidr[f]))
@@ -241,7 +241,7 @@ static void try_nodes(const struct snapshot *s, const uint8_t *data,
 	/* and some nodes that are surely there, spread over the list */
 	step = s->n_nodes / MAX_DESIRED + 1;
 	for (size_t i = 0; i < s->n_nodes; i += step)
-		try_desired(s, s->nodes[i].name);
+		try_desired(s, s->nodes[i]->name);
 	CHECK(snapshot_find_node(s, "") == NULL);
 	CHECK(snapshot_find_node(s, "-absent-") == NULL);
 }
@@ -331,7 +331,7 @@ static bool same_snapshot(const struct snapshot *a, const struct snapshot *b)
 	    memcmp(&a->counts, &b->counts, sizeof(a->counts)))
 		return false;
 	for (size_t i = 0; i < a->n_nodes; i++) {
-		const struct node *x = &a->nodes[i], *y = &b->nodes[i];
+		const struct node *x = a->nodes[i], *y = b->nodes[i];
 
 		if (strcmp(x->name, y->name) ||
 		    memcmp(x->pod_cidr, y->pod_cidr, sizeof(x->pod_cidr)) ||
@@ -393,6 +393,56 @@ static void load_agrees(const uint8_t *data, size_t size,
 	snapshot_free(s);
 }
 
+/* The model as text (snapshot_dump), malloc'd. */
+static char *dump_text(const struct snapshot *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CHECK(f != NULL);
+	CHECK(snapshot_dump(s, f) == 0);
+	fclose(f);
+	return buf;
+}
+
+/* The per-item cache: the same bytes loaded with the snapshot in force
+ * reuse every record and give the same model; so does a load with an
+ * unrelated previous snapshot (nothing to reuse). */
+static void cache_agrees(const uint8_t *data, size_t size,
+			 const struct snapshot *ref)
+{
+	static const char other[] =
+	    "{\"kind\":\"List\",\"items\":[{\"kind\":\"Node\","
+	    "\"metadata\":{\"name\":\"zz\"}}]}";
+	struct snapshot *again = NULL, *o = NULL, *via = NULL;
+	char err[ERRLEN], *a, *b;
+	int r;
+
+	r = snapshot_parse_prev((const char *)data, size, NAME, NULL, ref,
+				&again, err, sizeof(err));
+	CHECK(r == 0 && again);
+	a = dump_text(ref);
+	b = dump_text(again);
+	if (strcmp(a, b)) {
+		fprintf(stderr, "cold:\n%s\nreloaded:\n%s\n", a, b);
+		CHECK(!"a reload of the same bytes gave another model");
+	}
+	free(b);
+	CHECK(snapshot_parse(other, sizeof(other) - 1, NAME, NULL, &o, err,
+			     sizeof(err)) == 0);
+	r = snapshot_parse_prev((const char *)data, size, NAME, NULL, o, &via,
+				err, sizeof(err));
+	CHECK(r == 0 && via);
+	b = dump_text(via);
+	CHECK(!strcmp(a, b));
+	free(a);
+	free(b);
+	snapshot_free(again);
+	snapshot_free(via);
+	snapshot_free(o);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct snap_limits tiny = {
@@ -418,6 +468,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_snapshot(s, size);
 		check_kinds(data, size, s);
 		try_nodes(s, data, size);
+		cache_agrees(data, size, s);
 		if (tr == 0)
 			CHECK(same_snapshot(s, t));
 		else

@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-examples.sh - the schema and `snapnet validate` must agree on every
 # snapshot under examples/:
-#   examples/*.json                 valid for both
+#   examples/*.json, examples/valid/*.json  valid for both
 #   examples/invalid/schema/*.json  rejected by both
 #   examples/invalid/semantic/*.json  schema-valid, rejected by snapnet
 #                                   (rules across items or with arithmetic)

@@ -167,8 +167,8 @@ static int cmd_detect(const char *want)
 {
 	struct rules_probe n, l;
 	enum rules_backend b;
-	int r = rules_detect(backend_arg(want), RULES_PREFIX, 10000, &b, &n, &l,
-			     err, sizeof(err));
+	int r = rules_detect(backend_arg(want), 10000, &b, &n, &l, err,
+			     sizeof(err));
 
 	if (r)
 		return die("detect", r);

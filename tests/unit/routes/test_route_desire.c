@@ -24,6 +24,7 @@
 struct fixture {
 	struct snapshot s;
 	struct node nodes[MAX_NODES];
+	struct node *ptrs[MAX_NODES];
 	char names[MAX_NODES][32];
 	struct desired *core;
 	struct route_desire *d;
@@ -74,7 +75,9 @@ static int setup(void **state)
 	(void)state;
 	memset(&fx, 0, sizeof(fx));
 	fx.s.path = "snap.json";
-	fx.s.nodes = fx.nodes;
+	fx.s.nodes = fx.ptrs;
+	for (size_t i = 0; i < MAX_NODES; i++)
+		fx.ptrs[i] = &fx.nodes[i];
 	return 0;
 }
 

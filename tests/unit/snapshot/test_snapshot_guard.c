@@ -159,7 +159,7 @@ static void test_truncated_during_parse(void **state)
 	/* the file is whole: the seam parses it like snapshot_load() */
 	map_then_truncate(&m, doc, len, len);
 	assert_int_equal(snapshot_parse_map("snap.json", m.map, m.size, 7, NULL,
-					    &s, err, sizeof(err)),
+					    NULL, &s, err, sizeof(err)),
 			 0);
 	assert_int_equal(s->n_nodes, 2000);
 	assert_true(s->hash == 7);
@@ -170,7 +170,7 @@ static void test_truncated_during_parse(void **state)
 		s = (void *)1;
 		map_then_truncate(&m, doc, len, keep);
 		assert_int_equal(snapshot_parse_map("snap.json", m.map, m.size,
-						    0, NULL, &s, err,
+						    0, NULL, NULL, &s, err,
 						    sizeof(err)),
 				 -EAGAIN);
 		assert_null(s);
