@@ -157,10 +157,25 @@ static void selector(FILE *o, const char *who, const char *what,
 	fprintf(o, "%s %s }\n", who, what);
 }
 
+static void np_port(FILE *o, const char *who, const struct np_port *p)
+{
+	if (p->name)
+		fprintf(o, "%s port %s %s\n", who, proto_name(p->proto),
+			p->name);
+	else if (!p->port)
+		fprintf(o, "%s port %s all\n", who, proto_name(p->proto));
+	else if (p->end_port)
+		fprintf(o, "%s port %s %u-%u\n", who, proto_name(p->proto),
+			p->port, p->end_port);
+	else
+		fprintf(o, "%s port %s %u\n", who, proto_name(p->proto),
+			p->port);
+}
+
 static void rules(FILE *o, const char *who, const char *dir,
 		  const struct np_rule *v, uint32_t n)
 {
-	char a[PREFIX_STRLEN], w[480];
+	char w[480], pw[520];
 
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(w, sizeof(w), "%s %s[%u]", who, dir, i);
@@ -169,22 +184,17 @@ static void rules(FILE *o, const char *who, const char *dir,
 		for (uint32_t j = 0; j < v[i].n_peers; j++) {
 			const struct np_peer *p = &v[i].peers[j];
 
+			snprintf(pw, sizeof(pw), "%s peer[%u]", w, j);
 			if (p->ipblock) {
-				pfx(o, w, "ipBlock", &p->cidr);
-				pfx_list(o, w, "except", p->except,
+				pfx(o, pw, "ipBlock", &p->cidr);
+				pfx_list(o, pw, "except", p->except,
 					 p->n_except);
 			}
-			selector(o, w, "podSelector", &p->pods);
-			selector(o, w, "namespaceSelector", &p->namespaces);
+			selector(o, pw, "podSelector", &p->pods);
+			selector(o, pw, "namespaceSelector", &p->namespaces);
 		}
-		for (uint32_t j = 0; j < v[i].n_ports; j++) {
-			const struct np_port *p = &v[i].ports[j];
-
-			fprintf(o, "%s port %s %s%u-%u\n", w,
-				proto_name(p->proto), p->name ? p->name : "",
-				p->port, p->end_port);
-		}
-		(void)a;
+		for (uint32_t j = 0; j < v[i].n_ports; j++)
+			np_port(o, w, &v[i].ports[j]);
 	}
 }
 

@@ -93,6 +93,7 @@ static int begin(struct item_reader *ir, struct walk *w,
 	*(struct rec **)ir->build = ir->cur;
 	w->rec = ir->cur;
 	w->kind = ops->name;
+	w->namespaced = ops->kind != KIND_NODE && ops->kind != KIND_NAMESPACE;
 	return ops->init ? ops->init(w, ir->build) : 0;
 }
 
@@ -325,12 +326,14 @@ static struct rec *predicted(struct item_reader *ir, struct scan *sc,
 static struct rec *looked_up(struct item_reader *ir, const uint8_t h[16])
 {
 	const struct snapshot *p = ir->prev;
-	size_t lo = ir->cursor > 2 ? ir->cursor - 2 : 0;
+	size_t lo = ir->cursor > 8 ? ir->cursor - 8 : 0;
 
 	for (size_t i = lo; i < p->n_order && i < ir->cursor + 8; i++)
 		if (!memcmp(p->order[i]->hash, h, 16))
 			return p->order[i];
-	if (++ir->misses > 16 && !ir->ix)
+	/* a change or two is common; many misses mean a new order, where
+	 * the index pays (a small snapshot's at once) */
+	if ((++ir->misses > 4 || p->n_order < 1024) && !ir->ix)
 		ir->ix = rec_index_build(p); /* NULL: just no index */
 	return ir->ix ? rec_index_find(ir->ix, h) : NULL;
 }

@@ -170,6 +170,8 @@ int walk_metadata(struct walk *w, const struct walk_meta *m)
 
 	if (r < 0)
 		return r;
+	if (m->namespaced && !w->ns[0]) /* what finish() will default */
+		str_copy(w->ns, "default", sizeof(w->ns));
 	return 1;
 }
 

@@ -83,10 +83,12 @@ static int fail_v(struct walk *w, int e, const char *fmt, va_list ap)
 {
 	char what[384], path[192];
 
+	const char *ns = w->ns[0] ? w->ns : w->namespaced && w->name[0] ? "?" : "";
+
 	vsnprintf(what, sizeof(what), fmt, ap);
 	path_format(w, path, sizeof(path));
 	return errf(w->err, w->errlen, e, "%s: items[%zu] %s%s%s%s%s: %s: %s",
-		    w->file, w->item, w->kind, w->ns[0] ? "/" : "", w->ns,
+		    w->file, w->item, w->kind, ns[0] ? "/" : "", ns,
 		    w->name[0] ? "/" : "", w->name, path, what);
 }
 

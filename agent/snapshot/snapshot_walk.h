@@ -45,6 +45,7 @@ struct walk {
 	const char *file;
 	size_t item;
 	const char *kind;
+	bool namespaced; /* messages say KIND/NS/NAME, "?" for an unknown NS */
 	char ns[64], name[WALK_NAME_MAX];
 	bool syntax; /* the error is the scanner's (sc->err) */
 	char *err;

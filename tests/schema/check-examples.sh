@@ -65,5 +65,17 @@ for f in $files; do
 	fi
 done
 echo "$pass passed, $fail failed"
+# The full kubectl form and the slim form of one cluster: one model.
+"$snapnet" validate --dump examples/cluster-dual.json >"$tmp/slim.dump" &&
+	"$snapnet" validate --dump examples/cluster-dual-full.json \
+		>"$tmp/full.dump" &&
+	if cmp -s "$tmp/slim.dump" "$tmp/full.dump"; then
+		echo "PASS full and slim forms dump the same model" \
+			"($(wc -l <"$tmp/slim.dump") lines)"
+	else
+		diff "$tmp/slim.dump" "$tmp/full.dump" | head -20
+		echo "FAIL full and slim forms differ"
+		fail=$((fail + 1))
+	fi
 "$py" tests/schema/check-addresses.py "$schema" "$snapnet" || fail=$((fail + 1))
 [ "$fail" -eq 0 ]
