@@ -400,6 +400,11 @@ struct parse_ctx {
 	bool after_key;	   /* a key since the last header: inih's prev_name */
 	/* line each key was set on, by section and key index */
 	unsigned first[CONFIG_SECTIONS_MAX + 1][KEYS_MAX];
+	/* the instance section under the last header, if it was one */
+	const struct config_section *inst;
+	void *inst_base;
+	char inst_label[96]; /* peer "tor1", for messages */
+	unsigned inst_first[KEYS_MAX];
 };
 
 static int set_uint(const struct config_key *k, void *field, const char *v)
@@ -564,6 +569,33 @@ bool config_enabled(const struct config *c, size_t i)
 	return k && *(const bool *)(c->blob + c->off[i] + k->off);
 }
 
+/* A key under an instance header ([peer "tor1"]). */
+static int inst_handler(struct parse_ctx *p, const char *name,
+			const char *value)
+{
+	const struct config_key *k = find_key(p->inst, name);
+	unsigned *first = k ? &p->inst_first[k - p->inst->keys] : NULL;
+
+	if (!k)
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: unknown key \"%s\" in [%s]", p->c->path,
+			     p->line, name, p->inst_label);
+	else if (*first)
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: [%s] %s given twice (first at line %u)",
+			     p->c->path, p->line, p->inst_label, name, *first);
+	else if (set_value(k, p->c, p->inst_base, value) < 0)
+		p->rc = errf(p->err, p->errlen, EINVAL,
+			     "%s:%u: [%s] %s = \"%s\": expected %s",
+			     p->c->path, p->line, p->inst_label, name, value,
+			     k->hint);
+	else
+		*first = p->line;
+	if (p->rc)
+		p->err_line = p->line;
+	return !p->rc;
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -576,6 +608,8 @@ static int handler(void *user, const char *section, const char *name,
 	p->after_key = true;
 	if (p->rc)
 		return 0;
+	if (p->inst)
+		return inst_handler(p, name, value);
 	/* scan_line() has refused unknown sections: this one is known. */
 	sec = section_find(section, strlen(section), &idx);
 	if (sec)
@@ -612,6 +646,81 @@ static bool section_known(const char *name, size_t len)
 	return section_find(name, len, &idx) != NULL;
 }
 
+/* The instance section called name[0..len), and its function's index. */
+static const struct config_section *inst_find(const char *name, size_t len,
+					      size_t *fi)
+{
+	for (size_t i = 0; i < n_functions; i++)
+		for (const struct config_section *const *s =
+			 functions[i]->instances;
+		     s && *s; s++)
+			if (strlen((*s)->name) == len &&
+			    !strncmp((*s)->name, name, len)) {
+				*fi = i;
+				return *s;
+			}
+	return NULL;
+}
+
+static bool inst_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > CONFIG_INSTANCE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return false;
+	return true;
+}
+
+/* `[peer "NAME"]`: a new instance (defaults, then its name), or an
+ * error. h[0..len) is the text between the brackets. */
+static int inst_header(struct parse_ctx *p, const char *h, size_t len)
+{
+	const char *sp = memchr(h, ' ', len), *q, *q2;
+	const struct config_section *sec;
+	unsigned *count;
+	char *parent, *inst;
+	size_t fi;
+
+	q = sp ? sp + 1 : NULL;
+	q2 = q && q < h + len && *q == '"' ? memchr(q + 1, '"', h + len - q - 1)
+					    : NULL;
+	if (!sp || !(sec = inst_find(h, (size_t)(sp - h), &fi)))
+		return 0; /* not an instance header: "unknown section" */
+	if (!q2 || q2 != h + len - 1 || !inst_name_ok(q + 1, q2 - q - 1))
+		return errf(p->err, p->errlen, EINVAL,
+			    "%s:%u: [%.*s]: expected [%s \"NAME\"], NAME of "
+			    "1..%d letters, digits, '_', '.' or '-'",
+			    p->c->path, p->line, (int)len, h, sec->name,
+			    CONFIG_INSTANCE_NAME_MAX);
+	parent = (char *)p->c->blob + p->c->off[fi];
+	count = (unsigned *)(parent + sec->count_off);
+	for (unsigned i = 0; i < *count; i++) {
+		const char *n = parent + sec->array_off + i * sec->size +
+				sec->name_off;
+
+		if (strlen(n) == (size_t)(q2 - q - 1) &&
+		    !strncmp(n, q + 1, q2 - q - 1))
+			return errf(p->err, p->errlen, EINVAL,
+				    "%s:%u: [%.*s] given twice", p->c->path,
+				    p->line, (int)len, h);
+	}
+	if (*count >= sec->max)
+		return errf(p->err, p->errlen, E2BIG,
+			    "%s:%u: [%.*s]: more than %zu [%s] sections",
+			    p->c->path, p->line, (int)len, h, sec->max,
+			    sec->name);
+	inst = parent + sec->array_off + (*count)++ * sec->size;
+	sec->defaults(inst);
+	snprintf(inst + sec->name_off, sec->name_size, "%.*s",
+		 (int)(q2 - q - 1), q + 1);
+	p->inst = sec;
+	p->inst_base = inst;
+	snprintf(p->inst_label, sizeof(p->inst_label), "%.*s", (int)len, h);
+	memset(p->inst_first, 0, sizeof(p->inst_first));
+	return 1;
+}
+
 /*
  * What inih is about to make of line s, by inih's own rules: comments and
  * blank lines first; then an indented line after a key is a continuation
@@ -638,8 +747,14 @@ static void scan_line(struct parse_ctx *p, const char *s)
 			     "above; do not indent keys",
 			     p->c->path, p->line);
 	else if (*t == '[' && (end = strchr(t + 1, ']'))) {
+		int r;
+
 		p->after_key = false;
-		if (!section_known(t + 1, end - t - 1))
+		p->inst = NULL;
+		r = inst_header(p, t + 1, (size_t)(end - t - 1));
+		if (r < 0)
+			p->rc = r;
+		else if (r == 0 && !section_known(t + 1, end - t - 1))
 			p->rc =
 			    errf(p->err, p->errlen, EINVAL,
 				 "%s:%u: unknown section [%.*s]", p->c->path,
@@ -708,13 +823,47 @@ static int read_whole(struct parse_ctx *p, const char *path, char **buf)
 
 /* Value checks live in the key table so they name the line; this one is
  * about the default, which has no line. */
+/* A section's own check, and its instances'. */
+static int check_function(const struct config *c, size_t i, char *err,
+			  size_t len)
+{
+	const struct function *f = functions[i];
+	const char *base = (const char *)c->blob + c->off[i];
+	char why[384];
+
+	if (f->section->check && f->section->check(base, why, sizeof(why)) < 0)
+		return errf(err, len, EINVAL, "%s: [%s]: %s", c->path,
+			    f->section->name, why);
+	for (const struct config_section *const *s = f->instances; s && *s;
+	     s++) {
+		unsigned n = *(const unsigned *)(base + (*s)->count_off);
+
+		for (unsigned k = 0; (*s)->check && k < n; k++) {
+			const char *inst = base + (*s)->array_off +
+					   k * (*s)->size;
+
+			if ((*s)->check(inst, why, sizeof(why)) < 0)
+				return errf(err, len, EINVAL,
+					    "%s: [%s \"%s\"]: %s", c->path,
+					    (*s)->name, inst + (*s)->name_off,
+					    why);
+		}
+	}
+	return 0;
+}
+
 static int check_semantics(const struct config *c, char *err, size_t len)
 {
+	int r;
+
 	if (!c->agent.node_name[0])
 		return errf(err, len, EINVAL,
 			    "%s: [agent] node_name is empty and the hostname "
 			    "is unknown",
 			    c->path);
+	for (size_t i = 0; i < n_functions; i++)
+		if ((r = check_function(c, i, err, len)) < 0)
+			return r;
 	return 0;
 }
 

@@ -52,14 +52,28 @@ struct config_key {
 	}
 
 /* A function's section. Its struct holds plain data only (no pointers),
- * so a config copies with memcpy. Every section has "enabled". */
+ * so a config copies with memcpy. Every function's main section has
+ * "enabled".
+ *
+ * A section given once per instance, `[peer "NAME"]`, is one of the
+ * function's `instances`: its instances live in an array of the main
+ * section's struct (array_off, at most max of instance_size bytes, the
+ * count an unsigned at count_off), each with its NAME at name_off. */
 struct config_section {
 	const char *name;
-	size_t size; /* of its struct */
+	size_t size; /* of its struct (of one instance for instances) */
 	void (*defaults)(void *sec);
 	const struct config_key *keys;
 	size_t n_keys;
+	/* instances only */
+	size_t max, array_off, count_off, name_off, name_size;
+	/* after the file: rules across keys of one section or instance;
+	 * 0, or <0 with what is wrong in err (the core adds file and
+	 * section) */
+	int (*check)(const void *sec, char *err, size_t errlen);
 };
+
+#define CONFIG_INSTANCE_NAME_MAX 32 /* [A-Za-z0-9_.-], 1..32 */
 
 struct agent_config {
 	char node_name[NODE_NAME_MAX]; /* default: hostname */

@@ -42,6 +42,8 @@ struct pass;
 struct function {
 	const char *name; /* also its config section and status key */
 	const struct config_section *section;
+	/* sections given per instance ([peer "NAME"]), NULL-terminated */
+	const struct config_section *const *instances;
 	/* keys of its section that mark what it owns (NULL-terminated) */
 	const char *const *owner_keys;
 
