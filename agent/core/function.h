@@ -38,6 +38,7 @@
 #include "core/config.h"
 
 struct pass;
+struct json_object;
 
 struct function {
 	const char *name; /* also its config section and status key */
@@ -60,6 +61,14 @@ struct function {
 	/* Removes everything it owns under p's config (the recorded
 	 * ownership settings when they differ from the current ones). */
 	int (*cleanup)(struct pass *p);
+
+	/* Optional. What it adds to its object in the status file (its
+	 * state as the last pass saw it, e.g. BGP sessions): obj is a
+	 * json-c object. */
+	void (*status)(const void *fcfg, struct json_object *obj);
+	/* Optional. The daemon stops (SIGTERM/SIGINT): stop what must not
+	 * outlive it (a managed child process). The data plane stays. */
+	void (*stop)(const void *fcfg);
 };
 
 /* The registry (registry.c), in the order passes run them. */

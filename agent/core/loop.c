@@ -11,7 +11,10 @@
  *
  * SIGTERM/SIGINT exit and leave the data plane in place (pods keep their
  * network across an agent restart); `snapnet cleanup` removes it.
- * SIGHUP reloads the config and resyncs; SIGUSR1 resyncs.
+ * SIGHUP reloads the config and resyncs; SIGUSR1 resyncs. SIGCHLD (a
+ * function's child process, a managed BIRD, ended) runs a pass, in which
+ * that function reaps and restarts it; a function may also ask for a pass
+ * later (pass_retry(): a restart backoff), on a one-shot timer.
  *
  * A retry timer of its own (RETRY_MS), whatever resync_interval says,
  * re-establishes a lost watch (the directory was renamed or deleted) and
@@ -41,7 +44,7 @@
 
 struct loop {
 	struct agent *a;
-	int ep, ino, sig, resync, debounce, retry;
+	int ep, ino, sig, resync, debounce, retry, later;
 	bool retry_armed;
 	bool status_failed; /* the last status write failed */
 	int wd;
@@ -117,6 +120,8 @@ static void run_pass(struct loop *l, const char *trigger)
 
 	l->first_event_ms = 0;
 	reconcile_pass(l->a, PASS_APPLY, NULL, trigger);
+	if (l->a->st.retry_ms)
+		timer_arm(l->later, l->a->st.retry_ms, false);
 	l->status_failed = status_write(l->a, err, sizeof(err)) < 0;
 	if (l->status_failed)
 		log_err("status: %s; retrying every %u ms", err, RETRY_MS);
@@ -285,6 +290,9 @@ static void on_signal(struct loop *l)
 				rewatch(l);
 			run_pass(l, "sigusr1");
 			break;
+		case SIGCHLD:
+			run_pass(l, "sigchld");
+			break;
 		}
 	}
 }
@@ -315,6 +323,7 @@ static int setup(struct loop *l, sigset_t *mask)
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGHUP);
 	sigaddset(mask, SIGUSR1);
+	sigaddset(mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, mask, NULL) < 0)
 		return -errno;
 	l->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -326,9 +335,11 @@ static int setup(struct loop *l, sigset_t *mask)
 	l->debounce =
 	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	l->retry = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	l->later = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if ((r = add_fd(l, l->ino)) < 0 || (r = add_fd(l, l->sig)) < 0 ||
 	    (r = add_fd(l, l->resync)) < 0 ||
-	    (r = add_fd(l, l->debounce)) < 0 || (r = add_fd(l, l->retry)) < 0)
+	    (r = add_fd(l, l->debounce)) < 0 || (r = add_fd(l, l->retry)) < 0 ||
+	    (r = add_fd(l, l->later)) < 0)
 		return r;
 	if ((r = watch_snapshot(l, true)) < 0)
 		return r;
@@ -337,7 +348,8 @@ static int setup(struct loop *l, sigset_t *mask)
 
 static void teardown(struct loop *l)
 {
-	int fds[] = { l->ep, l->ino, l->sig, l->resync, l->debounce, l->retry };
+	int fds[] = { l->ep,	   l->ino,   l->sig,  l->resync,
+		      l->debounce, l->retry, l->later };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
@@ -376,6 +388,9 @@ static void dispatch(struct loop *l, int fd)
 		run_pass(l, "resync");
 	} else if (fd == l->retry) {
 		on_retry(l);
+	} else if (fd == l->later) {
+		drain(fd);
+		run_pass(l, "later");
 	}
 }
 
@@ -388,10 +403,14 @@ int loop_run(struct agent *a)
 			  .resync = -1,
 			  .debounce = -1,
 			  .retry = -1,
+			  .later = -1,
 			  .wd = -1 };
 	struct epoll_event evs[8];
 	sigset_t mask;
-	int rc = 0, r = setup(&l, &mask);
+	int rc = 0, r;
+
+	a->daemon = true;
+	r = setup(&l, &mask);
 
 	if (r < 0) {
 		log_err("daemon setup: %s", strerror(-r));
@@ -413,6 +432,7 @@ int loop_run(struct agent *a)
 			dispatch(&l, evs[i].data.fd);
 	}
 	log_info("stopping; the data plane stays in place");
+	reconcile_stop(a);
 	teardown(&l);
 	return rc;
 }

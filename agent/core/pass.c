@@ -41,6 +41,12 @@ void pass_op(struct pass *p, enum op_kind kind, const char *line)
 		log_debug("%s: %s", p->r->name, line);
 }
 
+void pass_retry(struct pass *p, unsigned ms)
+{
+	if (ms && (!p->retry_ms || ms < p->retry_ms))
+		p->retry_ms = ms;
+}
+
 void pass_done(struct pass *p)
 {
 	p->r->done++;

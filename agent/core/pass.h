@@ -51,7 +51,15 @@ struct pass {
 	FILE *plan_out;			/* plan lines go here in PLAN modes */
 	struct func_result *r;		/* the running function's */
 	unsigned n_add, n_del;		/* counted by pass_op() */
+	bool daemon;			/* snapnet run, not a one-shot */
+	/* a function asks for another pass in this many ms (0: none; the
+	 * smallest request wins): a child to restart after a backoff, a
+	 * peer that is not ready yet. The daemon arms a timer for it. */
+	unsigned retry_ms;
 };
+
+/* Asks for another pass within ms milliseconds (see retry_ms). */
+void pass_retry(struct pass *p, unsigned ms);
 
 /* One line per planned operation: plan modes print it to plan_out,
  * apply logs it at debug. */

@@ -218,7 +218,8 @@ static int finish(struct agent *a, enum pass_mode mode, int rc, uint64_t t0)
 int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 		   const char *trigger)
 {
-	struct pass p = { .mode = mode, .cfg = &a->cfg, .plan_out = plan_out };
+	struct pass p = { .mode = mode, .cfg = &a->cfg, .plan_out = plan_out,
+			  .daemon = a->daemon };
 
 	struct desired *want = NULL;
 	uint64_t t0 = now_us();
@@ -226,6 +227,7 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 	int failed;
 
 	a->st.trigger = trigger;
+	a->st.retry_ms = 0;
 	a->st.passes++;
 	a->st.last_attempt = wall_s();
 	reset_results(a);
@@ -238,6 +240,7 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 		return finish(a, mode, 1, t0);
 	}
 	failed = run_functions(a, &p);
+	a->st.retry_ms = p.retry_ms;
 	desired_free(want);
 	if (failed || rejected)
 		return finish(a, mode, 1, t0);
@@ -308,4 +311,11 @@ int reconcile_cleanup(struct agent *a)
 			owner_remove(a->cfg.agent.state_dir) < 0))
 		rc = 1;
 	return rc;
+}
+
+void reconcile_stop(struct agent *a)
+{
+	for (size_t i = 0; i < n_functions; i++)
+		if (functions[i]->stop && config_enabled(&a->cfg, i))
+			functions[i]->stop(config_section_of(&a->cfg, i));
 }

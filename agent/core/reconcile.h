@@ -32,6 +32,7 @@ struct pass_status {
 	uint64_t status_failures;
 	char status_error[ERRLEN];
 	bool record_failed; /* the ownership record could not be written */
+	unsigned retry_ms;  /* a function asked for a pass that soon */
 };
 
 struct agent {
@@ -39,6 +40,7 @@ struct agent {
 	char node_override[NODE_NAME_MAX]; /* --node, survives reloads */
 	char snapshot_override[PATH_MAX];  /* -s, survives reloads */
 	bool force_override;		   /* --force */
+	bool daemon;			   /* snapnet run */
 	struct snapshot *snap;		   /* last snapshot that loaded */
 	struct pass_status st;
 };
@@ -57,6 +59,8 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 		   const char *trigger);
 /* Removes everything the enabled and disabled functions own. */
 int reconcile_cleanup(struct agent *a);
+/* The daemon stops: each enabled function's stop hook. */
+void reconcile_stop(struct agent *a);
 /* The section of function f in the agent's config. */
 const void *agent_section(const struct agent *a, const struct function *f);
 

@@ -96,10 +96,14 @@ static json_object *status_json(const struct agent *a)
 	json_object_object_add(o, "snapshot_unchanged",
 			       json_object_new_boolean(st->snapshot_unchanged));
 	json_object_object_add(o, "snapshot", snapshot_json(a));
-	for (size_t f = 0; f < n_functions; f++)
-		json_object_object_add(
-		    funcs, functions[f]->name,
-		    func_json(&st->func[f], config_enabled(&a->cfg, f)));
+	for (size_t f = 0; f < n_functions; f++) {
+		json_object *fo =
+		    func_json(&st->func[f], config_enabled(&a->cfg, f));
+
+		if (functions[f]->status && config_enabled(&a->cfg, f))
+			functions[f]->status(config_section_of(&a->cfg, f), fo);
+		json_object_object_add(funcs, functions[f]->name, fo);
+	}
 	json_object_object_add(o, "functions", funcs);
 	if (owner_from_config(&a->cfg, &w) == 0) {
 		json_object_object_add(o, "owner", owner_json(&w));
