@@ -439,6 +439,7 @@ static int set_value(const struct config_key *k, const struct config *c,
 
 	switch (k->type) {
 	case K_STR:
+	case K_SECRET:
 		return set_str(field, k->size, v);
 	case K_PATH:
 		return set_path(c, field, k->size, v);
@@ -569,11 +570,23 @@ bool config_enabled(const struct config *c, size_t i)
 	return k && *(const bool *)(c->blob + c->off[i] + k->off);
 }
 
+/* A value as an error message shows it: quoted, or not at all for a
+ * secret (a password must not reach logs through a typo next to it). */
+static const char *shown(const struct config_key *k, const char *v, char *buf,
+			 size_t len)
+{
+	if (k->type == K_SECRET)
+		return "(value not shown)";
+	snprintf(buf, len, "\"%s\"", v);
+	return buf;
+}
+
 /* A key under an instance header ([peer "tor1"]). */
 static int inst_handler(struct parse_ctx *p, const char *name,
 			const char *value)
 {
 	const struct config_key *k = find_key(p->inst, name);
+	char quoted[256];
 	unsigned *first = k ? &p->inst_first[k - p->inst->keys] : NULL;
 
 	if (!k)
@@ -586,9 +599,9 @@ static int inst_handler(struct parse_ctx *p, const char *name,
 			     p->c->path, p->line, p->inst_label, name, *first);
 	else if (set_value(k, p->c, p->inst_base, value) < 0)
 		p->rc = errf(p->err, p->errlen, EINVAL,
-			     "%s:%u: [%s] %s = \"%s\": expected %s",
-			     p->c->path, p->line, p->inst_label, name, value,
-			     k->hint);
+			     "%s:%u: [%s] %s = %s: expected %s", p->c->path,
+			     p->line, p->inst_label, name,
+			     shown(k, value, quoted, sizeof(quoted)), k->hint);
 	else
 		*first = p->line;
 	if (p->rc)
@@ -603,6 +616,7 @@ static int handler(void *user, const char *section, const char *name,
 	const struct config_section *sec;
 	const struct config_key *k = NULL;
 	unsigned *first = NULL;
+	char quoted[256];
 	size_t idx = 0;
 
 	p->after_key = true;
@@ -630,8 +644,9 @@ static int handler(void *user, const char *section, const char *name,
 			     p->c->path, p->line, section, name, *first);
 	else if (set_value(k, p->c, section_base(p->c, idx), value) < 0)
 		p->rc = errf(p->err, p->errlen, EINVAL,
-			     "%s:%u: [%s] %s = \"%s\": expected %s", p->c->path,
-			     p->line, section, name, value, k->hint);
+			     "%s:%u: [%s] %s = %s: expected %s", p->c->path,
+			     p->line, section, name,
+			     shown(k, value, quoted, sizeof(quoted)), k->hint);
 	else
 		*first = p->line;
 	if (p->rc)

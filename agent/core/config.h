@@ -33,6 +33,7 @@ enum key_type {
 	K_PATH,	    /* a path, made absolute and normalised */
 	K_CNINAME,  /* a CNI network name */
 	K_NODE,	    /* a node name: trimmed and lowercased, as kubelet does */
+	K_SECRET,   /* K_STR that no message ever shows (a BGP password) */
 };
 
 /* One key of a section: where its value lives in the section's struct,

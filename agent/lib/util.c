@@ -253,6 +253,14 @@ static int write_all(int fd, const void *data, size_t len)
 int write_file_atomic(const char *path, const void *data, size_t len, char *err,
 		      size_t errlen)
 {
+	return write_file_atomic_mode(path, data, len, 0644, err, errlen);
+}
+
+/* mkostemp() makes the temporary file 0600, so a file holding secrets is
+ * never readable by others, not even before its final mode is set. */
+int write_file_atomic_mode(const char *path, const void *data, size_t len,
+			   unsigned mode, char *err, size_t errlen)
+{
 	char tmp[PATH_MAX];
 	int fd, r;
 
@@ -264,7 +272,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, char *err,
 	if (fd < 0)
 		return errf(err, errlen, errno, "%s: %s", tmp, strerror(errno));
 	r = write_all(fd, data, len);
-	if (!r && fchmod(fd, 0644) < 0)
+	if (!r && fchmod(fd, (mode_t)mode) < 0)
 		r = -errno;
 	if (!r && fsync(fd) < 0)
 		r = -errno;

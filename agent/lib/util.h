@@ -48,6 +48,9 @@ struct prefix prefix_nth(const struct prefix *p, uint32_t n);
  * rename, fsync of the directory. Mode 0644. */
 int write_file_atomic(const char *path, const void *data, size_t len, char *err,
 		      size_t errlen);
+/* The same with the file's mode (0600 for a file holding passwords). */
+int write_file_atomic_mode(const char *path, const void *data, size_t len,
+			   unsigned mode, char *err, size_t errlen);
 /* The temporary files write_file_atomic() leaves for `path` when it is
  * killed between creating and renaming one (PATH.tmp.XXXXXX in the same
  * directory): *out is a malloc'd list of malloc'd paths. */
