@@ -31,16 +31,14 @@ SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer \
 # functions <- main). A function is a folder here plus its entry in
 # agent/core/registry.c.
 LAYERS    := lib snapshot core
-FUNCTIONS := cni routes
-# Work in progress not wired into the build yet (issues 7 and 8).
-PENDING   := agent/lib/rules.c agent/lib/rules_plan.c agent/lib/sets.c \
-	     agent/router/router_ctl.c
+FUNCTIONS := cni routes firewall
+# Work in progress not wired into the build yet (issue 7).
+PENDING   := agent/router/router_ctl.c
 SRCS      := $(filter-out $(PENDING), \
 	     $(foreach d,$(LAYERS) $(FUNCTIONS),$(wildcard agent/$(d)/*.c)))
 OBJS      := $(SRCS:agent/%.c=build/obj/%.o)
 SAN_OBJS  := $(SRCS:agent/%.c=build/san/%.o)
-UNIT_PENDING := tests/unit/lib/test_rules.c tests/unit/lib/test_sets.c \
-		tests/unit/router/test_router_ctl.c
+UNIT_PENDING := tests/unit/router/test_router_ctl.c
 UNIT_SRCS := $(filter-out $(UNIT_PENDING), \
 	     $(foreach d,$(LAYERS) $(FUNCTIONS),$(wildcard tests/unit/$(d)/test_*.c)))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)

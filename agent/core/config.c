@@ -150,12 +150,14 @@ static int parse_bool(const char *v, bool *out)
 static int parse_uint(const char *v, unsigned long long lo,
 		      unsigned long long hi, unsigned long long *out)
 {
+	bool hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
 	char *end;
 
-	if (*v < '0' || *v > '9')
+	if (*v < '0' || *v > '9' || (hex && !isxdigit((unsigned char)v[2])))
 		return -EINVAL;
 	errno = 0;
-	*out = strtoull(v, &end, 10);
+	/* decimal, or 0x-hexadecimal (packet marks); never octal */
+	*out = strtoull(hex ? v + 2 : v, &end, hex ? 16 : 10);
 	if (errno || *end || *out < lo || *out > hi)
 		return -EINVAL;
 	return 0;

@@ -52,6 +52,10 @@ struct pass {
 	struct func_result *r;		/* the running function's */
 	unsigned n_add, n_del;		/* counted by pass_op() */
 	bool daemon;			/* snapnet run, not a one-shot */
+	/* the daemon's pass for a changed snapshot: a function may plan
+	 * against what its last clean apply wrote instead of dumping the
+	 * kernel (every other pass dumps and repairs drift) */
+	bool trust_cache;
 	/* a function asks for another pass in this many ms (0: none; the
 	 * smallest request wins): a child to restart after a backoff, a
 	 * peer that is not ready yet. The daemon arms a timer for it. */

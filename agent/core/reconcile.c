@@ -219,7 +219,9 @@ int reconcile_pass(struct agent *a, enum pass_mode mode, FILE *plan_out,
 		   const char *trigger)
 {
 	struct pass p = { .mode = mode, .cfg = &a->cfg, .plan_out = plan_out,
-			  .daemon = a->daemon };
+			  .daemon = a->daemon,
+			  .trust_cache = a->daemon && trigger &&
+					 !strcmp(trigger, "inotify") };
 
 	struct desired *want = NULL;
 	uint64_t t0 = now_us();

@@ -13,10 +13,12 @@
  * so the core includes no function's header. */
 extern const struct function cni_function;
 extern const struct function routes_function;
+extern const struct function firewall_function;
 
 const struct function *const functions[] = {
 	&cni_function,
 	&routes_function,
+	&firewall_function,
 };
 
 const size_t n_functions = sizeof(functions) / sizeof(functions[0]);

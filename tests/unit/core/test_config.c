@@ -208,7 +208,7 @@ static void test_unknown_empty_section(void **state)
 	expect_msg("[cni]\n\n  [router]  ; later\n",
 		   ":3: unknown section [router]");
 	expect_msg("[proxy]\n", ":1: unknown section [proxy]");
-	expect_msg("[routes]\n[firewall]\n", ":2: unknown section [firewall]");
+	expect_msg("[routes]\n[metrics]\n", ":2: unknown section [metrics]");
 	expect_msg("[ cni ]\n", ":1: unknown section [ cni ]");
 	expect_msg("\xef\xbb\xbf[foo]\n", ":1: unknown section [foo]");
 	/* whichever error comes first wins, syntax or section */

@@ -1,0 +1,606 @@
+/*
+ * fw_kernel.c - the firewall's kernel I/O: dump what it owns (chains and
+ * jumps through lib/rules, sets through lib/sets, the bridge sysctls),
+ * apply a plan, remove everything.
+ *
+ * Each family is dumped and written on its own: an error in one is
+ * that family's, reported with its operations, and the other family goes
+ * on. A set that cannot be made takes the rules that name it out of the
+ * restore (its policy keeps isolating, never widens); a set every
+ * isolated pod depends on (isoin, isoout, known) takes the family's
+ * whole restore: the chains stay as they were.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pass.h"
+#include "firewall/fw_int.h"
+#include "firewall/fw_kernel.h"
+#include "firewall/fw_plan.h"
+
+#define BRIDGE_NF_V4 "/proc/sys/net/bridge/bridge-nf-call-iptables"
+#define BRIDGE_NF_V6 "/proc/sys/net/bridge/bridge-nf-call-ip6tables"
+#define PROBE_CHAIN FW_CHAIN_PREFIX "PROBE"
+
+static const char *bridge_nf_path(int family)
+{
+	return family == AF_INET6 ? BRIDGE_NF_V6 : BRIDGE_NF_V4;
+}
+
+static int sysctl_get(const char *path)
+{
+	char *buf;
+	int v = -1;
+
+	if (read_file_small(path, 64, &buf, NULL) < 0)
+		return -1;
+	if (buf[0] >= '0' && buf[0] <= '9')
+		v = atoi(buf);
+	free(buf);
+	return v;
+}
+
+static int sysctl_set_one(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "we");
+	int r = 0;
+
+	if (!f)
+		return errf(err, errlen, errno, "%s: %s%s", path,
+			    strerror(errno),
+			    errno == ENOENT ? " (br_netfilter not loaded: "
+					      "modprobe br_netfilter)"
+					    : "");
+	if (fputs("1\n", f) < 0)
+		r = -errno;
+	if (fclose(f) < 0 && !r)
+		r = -errno;
+	if (r)
+		return errf(err, errlen, -r, "%s: %s", path, strerror(-r));
+	return 0;
+}
+
+/* --- have ------------------------------------------------------------ */
+
+static void khave_fini(struct fw_khave *k)
+{
+	rules_dump_free(k->rules);
+	for (size_t i = 0; i < k->n_sets; i++)
+		free(k->sets[i].m);
+	free(k->sets);
+	for (size_t i = 0; i < k->n_temps; i++)
+		free(k->temps[i]);
+	free(k->temps);
+	*k = (struct fw_khave){ 0 };
+}
+
+struct fw_have *fw_have_ref(struct fw_have *h)
+{
+	if (h)
+		h->refs++;
+	return h;
+}
+
+void fw_have_unref(struct fw_have *h)
+{
+	if (!h || --h->refs)
+		return;
+	for (int i = 0; i < FAM_COUNT; i++)
+		khave_fini(&h->fam[i]);
+	free(h);
+}
+
+static int cmp_set(const void *a, const void *b)
+{
+	return strcmp(((const struct fw_set *)a)->name,
+		      ((const struct fw_set *)b)->name);
+}
+
+static int keep_set(struct fw_khave *k, const struct sets_info *in,
+		    struct sets_member *m, size_t n)
+{
+	size_t cap = k->n_sets;
+	struct fw_set *s;
+
+	if (array_grow(&k->sets, &cap, k->n_sets + 1, sizeof(*k->sets)) < 0)
+		return -ENOMEM;
+	s = &k->sets[k->n_sets++];
+	*s = (struct fw_set){ .type = in->type, .m = m, .n = n, .cap = n };
+	memcpy(s->name, in->name, sizeof(s->name));
+	return 0;
+}
+
+static int keep_temp(struct fw_khave *k, const char *name)
+{
+	size_t cap = k->n_temps;
+	char *dup = strdup(name);
+
+	if (!dup || array_grow(&k->temps, &cap, k->n_temps + 1,
+			       sizeof(*k->temps)) < 0) {
+		free(dup);
+		return -ENOMEM;
+	}
+	k->temps[k->n_temps++] = dup;
+	return 0;
+}
+
+/* One set of ours with its members, normalised as a desire's are. */
+static int dump_set(struct sets_ctx *ctx, const struct sets_info *in,
+		    struct fw_khave *k, char *err, size_t errlen)
+{
+	struct sets_member *m = NULL, *norm = NULL;
+	size_t n = 0, n_norm = 0;
+	int e;
+
+	if (in->type == SETS_OTHER)
+		return keep_set(k, in, NULL, 0); /* not ours to read: goes */
+	e = sets_members(ctx, in->name, &m, &n, err, errlen);
+	if (!e)
+		e = sets_members_norm(in->type, in->family, m, n, &norm,
+				      &n_norm, err, errlen);
+	free(m);
+	if (!e)
+		e = keep_set(k, in, norm, n_norm);
+	if (e)
+		free(norm);
+	return e;
+}
+
+static int dump_sets(struct fw_have *h, char *err, size_t errlen)
+{
+	struct sets_ctx *ctx = NULL;
+	struct sets_info *info = NULL;
+	size_t n = 0;
+	int e;
+
+	e = sets_open(FW_SET_PREFIX, &ctx, err, errlen);
+	if (!e)
+		e = sets_list(ctx, &info, &n, err, errlen);
+	for (size_t i = 0; !e && i < n; i++) {
+		int fam = sets_name_family(FW_SET_PREFIX, info[i].name);
+		/* a name without a family digit is ours but odd: it goes
+		 * with IPv4's stale sets */
+		struct fw_khave *k = &h->fam[fam == AF_INET6 ? 1 : 0];
+
+		if (sets_is_temp(info[i].name))
+			e = keep_temp(k, info[i].name);
+		else
+			e = dump_set(ctx, &info[i], k, err, errlen);
+	}
+	free(info);
+	sets_close(ctx);
+	for (int i = 0; i < FAM_COUNT; i++)
+		qsort(h->fam[i].sets, h->fam[i].n_sets, sizeof(*h->fam[i].sets),
+		      cmp_set);
+	return e;
+}
+
+/* Can this kernel match SCTP ports? A chain with such a rule, written and
+ * removed again (two restores: a legacy kernel checks a match only when
+ * a table holding it is committed). */
+static bool probe_sctp(const struct rules_opts *o, int family)
+{
+	static const char add[] = "*filter\n:" PROBE_CHAIN " - [0:0]\n"
+				  "-A " PROBE_CHAIN
+				  " -p sctp -m sctp --dport 9 -j RETURN\n"
+				  "COMMIT\n";
+	static const char del[] = "*filter\n-F " PROBE_CHAIN "\n-X " PROBE_CHAIN
+				  "\nCOMMIT\n";
+	char err[ERRLEN];
+	bool ok;
+
+	ok = rules_restore(o, family, add, sizeof(add) - 1, err,
+			   sizeof(err)) == 0;
+	if (ok)
+		rules_restore(o, family, del, sizeof(del) - 1, err,
+			      sizeof(err));
+	return ok;
+}
+
+int fw_dump(const struct fw_kopts *ko, struct fw_have **out, char *err,
+	    size_t errlen)
+{
+	struct rules_opts o = { .backend = ko->backend };
+	struct fw_have *h = calloc(1, sizeof(*h));
+	int e;
+
+	if (!h)
+		return errf(err, errlen, ENOMEM, "out of memory");
+	h->refs = 1;
+	h->backend = ko->backend;
+	for (int i = 0; i < FAM_COUNT; i++) {
+		struct fw_khave *k = &h->fam[i];
+		int fam = fam_of_index(i);
+
+		e = rules_dump(&o, fam, "filter", FW_CHAIN_PREFIX, &k->rules,
+			       k->error, sizeof(k->error));
+		k->ok = !e;
+		k->bridge_nf = sysctl_get(bridge_nf_path(fam));
+		k->sctp = ko->sctp[i] >= 0 ? ko->sctp[i] : true;
+		if (k->ok && ko->sctp[i] < 0 && ko->probe)
+			k->sctp = probe_sctp(&o, fam);
+	}
+	/* sets are one table for both families; without them no plan can
+	 * be trusted */
+	e = dump_sets(h, err, errlen);
+	if (e) {
+		fw_have_unref(h);
+		return e;
+	}
+	*out = h;
+	return 0;
+}
+
+/* --- apply ----------------------------------------------------------- */
+
+struct fam_run {
+	struct pass *p;
+	struct sets_ctx *ctx;
+	const struct fw_kopts *ko;
+	struct fw_desire *d;
+	const struct fw_khave *h;
+	struct fw_plan *pl;
+	int i, family;
+	const char **failed; /* sets that could not be made */
+	size_t n_failed;
+	bool fixed_failed, rules_ok, clean;
+};
+
+static bool is_fixed(const char *name)
+{
+	return strstr(name, "-" FW_ROLE_ISO_IN "-") ||
+	       strstr(name, "-" FW_ROLE_ISO_OUT "-") ||
+	       strstr(name, "-" FW_ROLE_KNOWN "-");
+}
+
+static int set_op(struct fam_run *r, const struct fw_op *op, char *err,
+		  size_t errlen)
+{
+	const struct fw_set *w = op->want;
+	int e;
+
+	switch (op->kind) {
+	case FW_SET_CREATE:
+		e = sets_create(r->ctx, w->name, w->type, r->family, w->n, err,
+				errlen);
+		if (!e && w->n)
+			e = sets_add(r->ctx, w->name, w->m, w->n, err, errlen);
+		return e;
+	case FW_SET_UPDATE:
+		e = op->n_del ? sets_del(r->ctx, w->name, op->del, op->n_del,
+					 err, errlen)
+			      : 0;
+		if (!e && op->n_add)
+			e = sets_add(r->ctx, w->name, op->add, op->n_add, err,
+				     errlen);
+		return e;
+	default:
+		return sets_replace(r->ctx, w->name, w->type, r->family, w->m,
+				    w->n, err, errlen);
+	}
+}
+
+static void phase_sets(struct fam_run *r)
+{
+	char err[ERRLEN];
+
+	for (size_t i = 0; i < r->pl->n_ops; i++) {
+		struct fw_op *op = &r->pl->ops[i];
+		int e;
+
+		if (op->family != r->family ||
+		    (op->kind != FW_SYSCTL && op->kind != FW_SET_CREATE &&
+		     op->kind != FW_SET_UPDATE && op->kind != FW_SET_REPLACE))
+			continue;
+		e = op->kind == FW_SYSCTL
+			? sysctl_set_one(bridge_nf_path(r->family), err,
+					 sizeof(err))
+			: set_op(r, op, err, sizeof(err));
+		if (!e) {
+			pass_done(r->p);
+			continue;
+		}
+		pass_op_failed(r->p, op->line, err);
+		r->clean = false;
+		if (op->kind == FW_SYSCTL)
+			continue;
+		r->failed[r->n_failed++] = op->name;
+		r->fixed_failed |= is_fixed(op->name);
+	}
+}
+
+static bool rules_op(const struct fw_op *op)
+{
+	return op->kind == FW_CHAIN_NEW || op->kind == FW_CHAIN_WRITE ||
+	       op->kind == FW_CHAIN_DEL || op->kind == FW_JUMP_ADD ||
+	       op->kind == FW_JUMP_DEL;
+}
+
+static void rules_result(struct fam_run *r, const char *why)
+{
+	for (size_t i = 0; i < r->pl->n_ops; i++) {
+		const struct fw_op *op = &r->pl->ops[i];
+
+		if (op->family != r->family || !rules_op(op))
+			continue;
+		if (why)
+			pass_op_failed(r->p, op->line, why);
+		else
+			pass_done(r->p);
+	}
+}
+
+/* The restore text without the rules of failed sets. */
+static int replan(struct fam_run *r, struct fw_fplan *fp, char *err,
+		  size_t errlen)
+{
+	struct rules_stats st;
+	int e;
+
+	e = fw_plan_rules(r->d, r->i, r->h ? r->h->sctp : true, r->failed,
+			  r->n_failed, fp);
+	if (!e)
+		e = rules_plan(&fp->want, r->h ? r->h->rules : NULL, &fp->text,
+			       &st, err, errlen);
+	return e;
+}
+
+static void verify(struct fam_run *r, const struct rules_want *w)
+{
+	struct rules_opts o = { .backend = r->ko->backend };
+	struct rules_dump *now = NULL;
+	char err[ERRLEN], diff[ERRLEN];
+
+	if (rules_dump(&o, r->family, "filter", FW_CHAIN_PREFIX, &now, err,
+		       sizeof(err)) < 0) {
+		pass_fail(r->p, "%s: verify: %s", fam_name(r->family), err);
+		r->clean = false;
+	} else if (rules_differs(w, now, diff, sizeof(diff))) {
+		pass_fail(r->p, "%s: written, but the kernel shows: %s",
+			  fam_name(r->family), diff);
+		r->clean = false;
+	}
+	rules_dump_free(now);
+}
+
+static void phase_rules(struct fam_run *r)
+{
+	struct rules_opts o = { .backend = r->ko->backend };
+	struct fw_fplan again = { 0 }, *fp = &r->pl->fam[r->i];
+	char err[ERRLEN], why[ERRLEN + 64];
+	int e = 0;
+
+	r->rules_ok = false;
+	if (r->fixed_failed) {
+		rules_result(r, "not written: a set every isolated pod "
+				"depends on could not be made");
+		return;
+	}
+	if (r->n_failed) {
+		e = replan(r, &again, err, sizeof(err));
+		fp = &again;
+	}
+	if (!e && fp->text.len)
+		e = rules_restore(&o, r->family, fp->text.s, fp->text.len, err,
+				  sizeof(err));
+	if (e) {
+		snprintf(why, sizeof(why), "%s", err);
+		rules_result(r, why);
+		r->clean = false;
+	} else {
+		rules_result(r, NULL);
+		r->rules_ok = true;
+		if (r->ko->verify && fp->text.len)
+			verify(r, &fp->want);
+	}
+	fw_fplan_free(&again);
+}
+
+static void phase_destroys(struct fam_run *r)
+{
+	char err[ERRLEN];
+
+	for (size_t i = 0; i < r->pl->n_ops; i++) {
+		const struct fw_op *op = &r->pl->ops[i];
+		int e;
+
+		if (op->family != r->family || op->kind != FW_SET_DESTROY)
+			continue;
+		if (!r->rules_ok) {
+			pass_op_failed(r->p, op->line,
+				       "kept: the rules that may name it "
+				       "were not rewritten");
+			r->clean = false;
+			continue;
+		}
+		e = sets_destroy(r->ctx, op->name, err, sizeof(err));
+		if (!e) {
+			pass_done(r->p);
+			continue;
+		}
+		pass_op_failed(r->p, op->line,
+			       e == -EBUSY ? "in use by a rule outside "
+					     "snapnet's chains; left alone"
+					   : err);
+		r->clean = false;
+	}
+}
+
+void fw_apply(struct pass *p, const struct fw_kopts *ko, struct fw_desire *d,
+	      const struct fw_have *h, struct fw_plan *pl, bool *clean)
+{
+	struct sets_ctx *ctx = NULL;
+	char err[ERRLEN];
+
+	*clean = true;
+	if (sets_open(FW_SET_PREFIX, &ctx, err, sizeof(err)) < 0) {
+		pass_error(p->r, "ipset: %s", err);
+		for (size_t i = 0; i < pl->n_ops; i++)
+			pass_op_failed(p, pl->ops[i].line, err);
+		*clean = false;
+		return;
+	}
+	for (int i = 0; i < FAM_COUNT; i++) {
+		const char *failed[pl->n_ops + 1];
+		struct fam_run r = { .p = p, .ctx = ctx, .ko = ko, .d = d,
+				     .h = h ? &h->fam[i] : NULL, .pl = pl,
+				     .i = i, .family = fam_of_index(i),
+				     .failed = failed, .clean = true };
+
+		if (pl->fam[i].skip)
+			continue;
+		phase_sets(&r);
+		phase_rules(&r);
+		phase_destroys(&r);
+		*clean &= r.clean;
+	}
+	sets_close(ctx);
+}
+
+/* --- the cache of what a clean apply wrote ----------------------- */
+
+static int save_text(const struct fw_fplan *fp, struct fw_buf *b)
+{
+	const struct rules_table *t = &fp->table;
+	int e = fw_buf_printf(b, "*filter\n:INPUT ACCEPT [0:0]\n"
+				 ":FORWARD ACCEPT [0:0]\n"
+				 ":OUTPUT ACCEPT [0:0]\n");
+
+	for (size_t c = 0; !e && c < t->n_chains; c++)
+		e = fw_buf_printf(b, ":%s - [0:0]\n", t->chains[c].name);
+	for (size_t j = 0; !e && j < t->n_jumps; j++)
+		e = fw_buf_printf(b, "-A %s -m comment --comment %s -j %s\n",
+				  t->jumps[j].from, FW_JUMP_COMMENT,
+				  t->jumps[j].to);
+	for (size_t c = 0; !e && c < t->n_chains; c++)
+		for (size_t r = 0; !e && r < t->chains[c].n_rules; r++)
+			e = fw_buf_printf(b, "-A %s %s\n", t->chains[c].name,
+					  t->chains[c].rules[r]);
+	if (!e)
+		e = fw_buf_printf(b, "COMMIT\n");
+	return e;
+}
+
+static int copy_sets(const struct fw_family *f, struct fw_khave *k)
+{
+	if (!f->wanted || !f->n_sets)
+		return 0;
+	k->sets = calloc(f->n_sets, sizeof(*k->sets));
+	if (!k->sets)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_sets; i++) {
+		struct fw_set *s = &k->sets[i];
+
+		*s = f->sets[i];
+		s->cap = s->n;
+		s->m = s->n ? malloc(s->n * sizeof(*s->m)) : NULL;
+		if (s->n && !s->m)
+			return -ENOMEM;
+		if (s->n)
+			memcpy(s->m, f->sets[i].m, s->n * sizeof(*s->m));
+		k->n_sets++;
+	}
+	return 0;
+}
+
+int fw_have_of(const struct fw_desire *d, const struct fw_plan *pl,
+	       const struct fw_kopts *ko, struct fw_have **out)
+{
+	struct fw_have *h = calloc(1, sizeof(*h));
+	char err[ERRLEN];
+	int e = 0;
+
+	if (!h)
+		return -ENOMEM;
+	h->refs = 1;
+	h->cached = true;
+	h->backend = ko->backend;
+	for (int i = 0; !e && i < FAM_COUNT; i++) {
+		struct fw_khave *k = &h->fam[i];
+		struct fw_buf b = { 0 };
+
+		if (pl->fam[i].skip) {
+			e = -EAGAIN; /* that family's state is not known */
+			break;
+		}
+		e = save_text(&pl->fam[i], &b);
+		if (!e)
+			e = rules_dump_parse(b.s, b.len, FW_CHAIN_PREFIX,
+					     &k->rules, err, sizeof(err));
+		fw_buf_free(&b);
+		if (!e)
+			e = copy_sets(&d->fam[i], k);
+		k->ok = true;
+		k->bridge_nf = d->fam[i].n_chains ? 1 : -1;
+		k->sctp = ko->sctp[i] != 0;
+	}
+	if (e) {
+		fw_have_unref(h);
+		return e;
+	}
+	*out = h;
+	return 0;
+}
+
+/* --- cleanup ------------------------------------------------------ */
+
+static void cleanup_rules(struct pass *p, enum rules_backend be, int family)
+{
+	struct rules_opts o = { .backend = be };
+	struct rules_stats st = { 0 };
+	char err[ERRLEN], line[160];
+	int e;
+
+	e = rules_cleanup(&o, family, FW_CHAIN_PREFIX, &st, err, sizeof(err));
+	snprintf(line, sizeof(line),
+		 "%s (%s): delete %u chains and %u jumps of " FW_CHAIN_PREFIX
+		 "*",
+		 family == AF_INET6 ? "ip6tables" : "iptables",
+		 rules_backend_name(be), st.chains_deleted + st.chains_kept,
+		 st.jumps_deleted);
+	if (e == -ENOENT)
+		return; /* that backend's tools are not here: nothing of ours */
+	p->r->owned += st.chains_deleted + st.chains_kept;
+	if (!st.chains_deleted && !st.chains_kept && !st.jumps_deleted && !e)
+		return;
+	pass_op(p, OP_DEL, line);
+	if (e)
+		pass_op_failed(p, line, err);
+	else
+		pass_done(p);
+}
+
+void fw_kernel_cleanup_backend(struct pass *p, enum rules_backend be)
+{
+	for (int i = 0; i < FAM_COUNT; i++)
+		cleanup_rules(p, be, fam_of_index(i));
+}
+
+int fw_kernel_cleanup(struct pass *p)
+{
+	struct sets_ctx *ctx = NULL;
+	char err[ERRLEN], line[96];
+	size_t destroyed = 0;
+	int e;
+
+	fw_kernel_cleanup_backend(p, RULES_BACKEND_NFT);
+	fw_kernel_cleanup_backend(p, RULES_BACKEND_LEGACY);
+	e = sets_open(FW_SET_PREFIX, &ctx, err, sizeof(err));
+	if (!e)
+		e = sets_cleanup(ctx, &destroyed, err, sizeof(err));
+	sets_close(ctx);
+	p->r->owned += (unsigned)destroyed;
+	snprintf(line, sizeof(line), "ipset destroy %zu sets " FW_SET_PREFIX "*",
+		 destroyed);
+	if (destroyed || e)
+		pass_op(p, OP_DEL, line);
+	if (e) {
+		pass_op_failed(p, line, err);
+		return e;
+	}
+	if (destroyed)
+		pass_done(p);
+	return 0;
+}
