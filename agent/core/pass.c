@@ -128,13 +128,11 @@ static void plan_apply(const struct function *fn, struct pass *p, void *want,
 	fn->free_plan(plan);
 }
 
-void pass_run(const struct function *fn, struct pass *p)
+static void run(const struct function *fn, struct pass *p)
 {
 	char err[ERRLEN] = "", line[64];
 	void *want = NULL, *have = NULL;
 
-	p->n_add = p->n_del = 0;
-	p->r->ran = true;
 	if (fn->desire(p, &want, err, sizeof(err)) < 0) {
 		snprintf(line, sizeof(line), "%s desire", fn->name);
 		pass_op_failed(p, line, err);
@@ -153,4 +151,14 @@ void pass_run(const struct function *fn, struct pass *p)
 	plan_apply(fn, p, want, have);
 	fn->free_have(have);
 	fn->free_want(want);
+}
+
+void pass_run(const struct function *fn, struct pass *p)
+{
+	uint64_t t0 = now_us();
+
+	p->n_add = p->n_del = 0;
+	p->r->ran = true;
+	run(fn, p);
+	p->r->ms = (double)(now_us() - t0) / 1000.0;
 }

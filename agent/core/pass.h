@@ -35,6 +35,7 @@ struct func_result {
 	unsigned owned;		 /* objects owned before the pass */
 	bool refused;		 /* plan refused by the delete guard */
 	bool broken;		 /* pass_fail(): could not do its job */
+	double ms;		 /* desire to free, this pass */
 	char error[FUNC_ERRLEN]; /* first error text, "" if none */
 };
 

@@ -57,6 +57,7 @@ static json_object *func_json(const struct func_result *r, bool enabled)
 	json_object_object_add(o, "refused",
 			       json_object_new_boolean(r->refused));
 	add_str(o, "error", r->error);
+	add_ms(o, "ms", r->ms);
 	return o;
 }
 

@@ -94,6 +94,7 @@ static struct {
 	struct fw_have *cache;
 	struct firewall_config cache_cfg;
 	unsigned policies[FAM_COUNT];
+	bool want_sctp; /* this pass's desire has SCTP port rules */
 } st = { .sctp = { -1, -1 } };
 
 /* Everything the apply needs besides the plan. */
@@ -133,9 +134,10 @@ static int detect(const struct firewall_config *c, char *err, size_t errlen)
 
 static struct fw_kopts kopts(const struct pass *p)
 {
+	/* the probe writes a chain: only in apply, only when a rule needs
+	 * the answer */
 	struct fw_kopts ko = { .backend = st.backend,
-			       .probe = p->mode == PASS_APPLY,
-			       .verify = !p->trust_cache };
+			       .probe = p->mode == PASS_APPLY && st.want_sctp };
 
 	memcpy(ko.sctp, st.sctp, sizeof(ko.sctp));
 	return ko;
@@ -149,6 +151,7 @@ static int desire(struct pass *p, void **want, char *err, size_t errlen)
 
 	if (e < 0)
 		return errf(err, errlen, -e, "%s", strerror(-e));
+	st.want_sctp = fw_desire_sctp(d);
 	*want = d;
 	return 0;
 }

@@ -115,6 +115,8 @@ int fw_sel_key(const struct selector *sel, struct fw_buf *out);
 int fw_desire_build(const struct snapshot *s, const struct desired *core,
 		    const struct firewall_config *c, struct fw_desire **out);
 void fw_desire_free(struct fw_desire *d);
+/* Does any rule need the kernel's sctp match? */
+bool fw_desire_sctp(const struct fw_desire *d);
 const struct fw_set *fw_family_set(const struct fw_family *f,
 				   const char *name);
 

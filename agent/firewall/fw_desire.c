@@ -229,35 +229,49 @@ static int add_pod_nport(void *arg, const struct pod *p)
 	return 0;
 }
 
+/* An except equal to the (half of a /0) entry it would punch a hole in
+ * cancels it: both go (a match and a nomatch of one prefix cannot both
+ * be members). */
+static bool cancelled(const struct np_peer *peer, const struct prefix *x)
+{
+	for (uint32_t i = 0; i < peer->n_except; i++)
+		if (prefix_equal(&peer->except[i], x))
+			return true;
+	return false;
+}
+
 /* The block and its excepts as hash:net members: excepts are nomatch
- * entries (the most specific entry decides), /0 is two /1 (hash:net has
- * no /0), and an except that covers the whole block leaves it empty. */
+ * entries (the most specific entry decides) and /0 is two /1 (hash:net
+ * has no /0). */
 static int fill_block(struct fw_set *set, const struct np_peer *peer)
 {
-	const struct prefix *c = &peer->cidr;
-	struct sets_member m = host_member(c);
+	struct prefix half[2] = { peer->cidr, peer->cidr };
+	size_t n_half = 1;
 	int e;
 
-	for (uint32_t i = 0; i < peer->n_except; i++)
-		if (peer->except[i].family == c->family &&
-		    prefix_contains(&peer->except[i], c))
-			return 0;
-	if (c->len == 0) {
-		m.plen = 1;
+	if (peer->cidr.len == 0) {
+		half[0].len = half[1].len = 1;
+		half[1].addr[0] = 0x80;
+		n_half = 2;
+	}
+	for (size_t i = 0; i < n_half; i++) {
+		struct sets_member m = host_member(&half[i]);
+
+		if (cancelled(peer, &half[i]))
+			continue;
 		if ((e = member_add(set, &m)) < 0)
 			return e;
-		m.addr[0] = 0x80;
-	} else {
-		m.plen = c->len;
 	}
-	if ((e = member_add(set, &m)) < 0)
-		return e;
 	for (uint32_t i = 0; i < peer->n_except; i++) {
 		const struct prefix *x = &peer->except[i];
+		struct sets_member m = host_member(x);
+		bool is_half = false;
 
-		if (x->family != c->family || !prefix_contains(c, x))
+		for (size_t k = 0; k < n_half; k++)
+			is_half |= prefix_equal(x, &half[k]);
+		if (is_half || x->family != peer->cidr.family ||
+		    !prefix_contains(&peer->cidr, x))
 			continue;
-		m = host_member(x);
 		m.nomatch = true;
 		if ((e = member_add(set, &m)) < 0)
 			return e;
@@ -265,29 +279,20 @@ static int fill_block(struct fw_set *set, const struct np_peer *peer)
 	return 0;
 }
 
-/* Sorted, unique; drops a /1 half of a /0 block that an except of the
- * same /1 cancels (the only way a match and a nomatch entry collide). */
+/* Sorted, unique. */
 static int set_norm(struct fw_set *set, int family)
 {
 	struct sets_member *out = NULL;
-	size_t n = 0, w = 0;
+	size_t n = 0;
 	int e;
 
 	e = sets_members_norm(set->type, family, set->m, set->n, &out, &n, NULL,
 			      0);
 	if (e)
 		return e;
-	for (size_t i = 0; i < n; i++) {
-		if (w && !sets_member_cmp(&out[w - 1], &out[i]) &&
-		    out[w - 1].nomatch != out[i].nomatch) {
-			w--; /* both go */
-			continue;
-		}
-		out[w++] = out[i];
-	}
 	free(set->m);
 	set->m = out;
-	set->n = set->cap = w;
+	set->n = set->cap = n;
 	return 0;
 }
 
@@ -916,4 +921,14 @@ const struct fw_set *fw_family_set(const struct fw_family *f, const char *name)
 
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	return bsearch(&key, f->sets, f->n_sets, sizeof(*f->sets), cmp_set);
+}
+
+bool fw_desire_sctp(const struct fw_desire *d)
+{
+	for (int i = 0; i < FAM_COUNT; i++)
+		for (size_t c = 0; c < d->fam[i].n_chains; c++)
+			for (size_t r = 0; r < d->fam[i].chains[c].n; r++)
+				if (d->fam[i].chains[c].sctp[r])
+					return true;
+	return false;
 }

@@ -13,26 +13,17 @@ struct fw_kopts {
 	enum rules_backend backend; /* resolved: nft or legacy */
 	int sctp[FAM_COUNT];	    /* known: 0/1; -1: probe when `probe` */
 	bool probe;		    /* may write a probe chain (apply only) */
-	bool verify;		    /* re-dump after a restore */
 };
 
 /* Both families' chains and jumps (a family that cannot be dumped is
  * marked, not fatal) and every set of ours. */
 int fw_dump(const struct fw_kopts *ko, struct fw_have **out, char *err,
 	    size_t errlen);
-struct fw_have *fw_have_ref(struct fw_have *h);
-void fw_have_unref(struct fw_have *h);
-
 /* Runs the plan; pass_done()/pass_op_failed() per operation. *clean
  * tells whether every operation worked (then the kernel holds exactly
  * the desire). h may be NULL only when nothing is owned. */
 void fw_apply(struct pass *p, const struct fw_kopts *ko, struct fw_desire *d,
 	      const struct fw_have *h, struct fw_plan *pl, bool *clean);
-
-/* What the kernel holds after a clean apply of d (the cache of the next
- * pass): the desire as a dump. */
-int fw_have_of(const struct fw_desire *d, const struct fw_plan *pl,
-	       const struct fw_kopts *ko, struct fw_have **out);
 
 /* Removes every chain, jump and set of ours in both families, in both
  * backends (a leftover of an earlier backend choice is ours too). */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firewall/fw_int.h"
+#include "firewall/fw_kernel.h"
 #include "firewall/fw_plan.h"
 
 static const char *tool(int family)
@@ -430,3 +432,119 @@ void fw_plan_free(struct fw_plan *p)
 		fw_fplan_free(&p->fam[i]);
 	free(p);
 }
+
+/* --- have ------------------------------------------------------------ */
+
+static void khave_fini(struct fw_khave *k)
+{
+	rules_dump_free(k->rules);
+	for (size_t i = 0; i < k->n_sets; i++)
+		free(k->sets[i].m);
+	free(k->sets);
+	for (size_t i = 0; i < k->n_temps; i++)
+		free(k->temps[i]);
+	free(k->temps);
+	*k = (struct fw_khave){ 0 };
+}
+
+struct fw_have *fw_have_ref(struct fw_have *h)
+{
+	if (h)
+		h->refs++;
+	return h;
+}
+
+void fw_have_unref(struct fw_have *h)
+{
+	if (!h || --h->refs)
+		return;
+	for (int i = 0; i < FAM_COUNT; i++)
+		khave_fini(&h->fam[i]);
+	free(h);
+}
+
+/* --- the cache of what a clean apply wrote ----------------------- */
+
+static int save_text(const struct fw_fplan *fp, struct fw_buf *b)
+{
+	const struct rules_table *t = &fp->table;
+	int e = fw_buf_printf(b, "*filter\n:INPUT ACCEPT [0:0]\n"
+				 ":FORWARD ACCEPT [0:0]\n"
+				 ":OUTPUT ACCEPT [0:0]\n");
+
+	for (size_t c = 0; !e && c < t->n_chains; c++)
+		e = fw_buf_printf(b, ":%s - [0:0]\n", t->chains[c].name);
+	for (size_t j = 0; !e && j < t->n_jumps; j++)
+		e = fw_buf_printf(b, "-A %s -m comment --comment %s -j %s\n",
+				  t->jumps[j].from, FW_JUMP_COMMENT,
+				  t->jumps[j].to);
+	for (size_t c = 0; !e && c < t->n_chains; c++)
+		for (size_t r = 0; !e && r < t->chains[c].n_rules; r++)
+			e = fw_buf_printf(b, "-A %s %s\n", t->chains[c].name,
+					  t->chains[c].rules[r]);
+	if (!e)
+		e = fw_buf_printf(b, "COMMIT\n");
+	return e;
+}
+
+static int copy_sets(const struct fw_family *f, struct fw_khave *k)
+{
+	if (!f->wanted || !f->n_sets)
+		return 0;
+	k->sets = calloc(f->n_sets, sizeof(*k->sets));
+	if (!k->sets)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_sets; i++) {
+		struct fw_set *s = &k->sets[i];
+
+		*s = f->sets[i];
+		s->cap = s->n;
+		s->m = s->n ? malloc(s->n * sizeof(*s->m)) : NULL;
+		if (s->n && !s->m)
+			return -ENOMEM;
+		if (s->n)
+			memcpy(s->m, f->sets[i].m, s->n * sizeof(*s->m));
+		k->n_sets++;
+	}
+	return 0;
+}
+
+int fw_have_of(const struct fw_desire *d, const struct fw_plan *pl,
+	       const struct fw_kopts *ko, struct fw_have **out)
+{
+	struct fw_have *h = calloc(1, sizeof(*h));
+	char err[ERRLEN];
+	int e = 0;
+
+	if (!h)
+		return -ENOMEM;
+	h->refs = 1;
+	h->cached = true;
+	h->backend = ko->backend;
+	for (int i = 0; !e && i < FAM_COUNT; i++) {
+		struct fw_khave *k = &h->fam[i];
+		struct fw_buf b = { 0 };
+
+		if (pl->fam[i].skip) {
+			e = -EAGAIN; /* that family's state is not known */
+			break;
+		}
+		e = save_text(&pl->fam[i], &b);
+		if (!e)
+			e = rules_dump_parse(b.s, b.len, FW_CHAIN_PREFIX,
+					     &k->rules, err, sizeof(err));
+		fw_buf_free(&b);
+		if (!e)
+			e = copy_sets(&d->fam[i], k);
+		k->ok = true;
+		k->bridge_nf = d->fam[i].n_chains ? 1 : -1;
+		k->sctp = ko->sctp[i] != 0;
+	}
+	if (e) {
+		fw_have_unref(h);
+		return e;
+	}
+	*out = h;
+	return 0;
+}
+

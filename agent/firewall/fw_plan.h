@@ -6,6 +6,7 @@
 #define SNAPNET_FW_PLAN_H
 
 #include "firewall/fw.h"
+#include "firewall/fw_kernel.h"
 
 enum fw_op_kind {
 	FW_SYSCTL,	 /* bridge-nf-call-{ip,ip6}tables = 1 */
@@ -65,5 +66,14 @@ int fw_plan_rules(const struct fw_desire *d, int i, bool sctp,
 void fw_fplan_free(struct fw_fplan *fp);
 /* Objects (chains and sets) in have. */
 unsigned fw_have_owned(const struct fw_have *h);
+
+/* A have is shared by the cache and the pass that plans against it. */
+struct fw_have *fw_have_ref(struct fw_have *h);
+void fw_have_unref(struct fw_have *h);
+/* What the kernel holds after a clean apply of d with plan pl: the
+ * desire as a dump (the cache of the next pass). -EAGAIN when a family
+ * was skipped (its state is not known). */
+int fw_have_of(const struct fw_desire *d, const struct fw_plan *pl,
+	       const struct fw_kopts *ko, struct fw_have **out);
 
 #endif
