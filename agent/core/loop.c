@@ -35,6 +35,7 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -271,6 +272,18 @@ static void reload(struct loop *l)
 	log_info("config %s reloaded", l->a->cfg.path);
 }
 
+/* A SIGCHLD also comes for every tool a pass ran (iptables-restore,
+ * bird -p), which that pass has reaped already; were each to run a pass,
+ * its tools would run the next one, forever. Only a child still waiting
+ * to be reaped (a function's long-lived one ended) asks for a pass. */
+static bool child_waiting(void)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid != 0;
+}
+
 static void on_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;
@@ -291,7 +304,8 @@ static void on_signal(struct loop *l)
 			run_pass(l, "sigusr1");
 			break;
 		case SIGCHLD:
-			run_pass(l, "sigchld");
+			if (child_waiting())
+				run_pass(l, "sigchld");
 			break;
 		}
 	}
