@@ -14,7 +14,7 @@ DEB_PKGS  := gcc libc6-dev make pkg-config libinih-dev libjson-c-dev libnl-3-dev
 	     libcmocka-dev bats containernetworking-plugins \
 	     python3 python3-jsonschema iproute2 iptables ipset \
 	     iputils-ping procps util-linux time jq parallel \
-	     clang libclang-rt-14-dev llvm-14
+	     clang libclang-rt-14-dev llvm-14 bird2 gobgpd
 
 SHELL     := /bin/bash
 CC        ?= gcc
@@ -31,14 +31,13 @@ SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer \
 # functions <- main). A function is a folder here plus its entry in
 # agent/core/registry.c.
 LAYERS    := lib snapshot core
-FUNCTIONS := cni routes firewall
-# Work in progress not wired into the build yet (issue 7).
-PENDING   := agent/router/router_ctl.c
+FUNCTIONS := cni routes router firewall
+PENDING   :=
 SRCS      := $(filter-out $(PENDING), \
 	     $(foreach d,$(LAYERS) $(FUNCTIONS),$(wildcard agent/$(d)/*.c)))
 OBJS      := $(SRCS:agent/%.c=build/obj/%.o)
 SAN_OBJS  := $(SRCS:agent/%.c=build/san/%.o)
-UNIT_PENDING := tests/unit/router/test_router_ctl.c
+UNIT_PENDING :=
 UNIT_SRCS := $(filter-out $(UNIT_PENDING), \
 	     $(foreach d,$(LAYERS) $(FUNCTIONS),$(wildcard tests/unit/$(d)/test_*.c)))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)

@@ -13,11 +13,13 @@
  * so the core includes no function's header. */
 extern const struct function cni_function;
 extern const struct function routes_function;
+extern const struct function router_function;
 extern const struct function firewall_function;
 
 const struct function *const functions[] = {
 	&cni_function,
 	&routes_function,
+	&router_function,
 	&firewall_function,
 };
 

@@ -203,10 +203,10 @@ static void test_unknown_empty_section(void **state)
 	(void)state;
 	expect_msg("[agent]\nnode_name = a\n[foo]\n",
 		   ":3: unknown section [foo]");
-	expect_msg("; c\n[peer \"x\"]\n", ":2: unknown section [peer \"x\"]");
+	expect_msg("; c\n[bgp \"x\"]\n", ":2: unknown section [bgp \"x\"]");
 	expect_msg("[foo]\n[cni]\nbridge = b\n", ":1: unknown section [foo]");
-	expect_msg("[cni]\n\n  [router]  ; later\n",
-		   ":3: unknown section [router]");
+	expect_msg("[cni]\n\n  [bird]  ; later\n",
+		   ":3: unknown section [bird]");
 	expect_msg("[proxy]\n", ":1: unknown section [proxy]");
 	expect_msg("[routes]\n[metrics]\n", ":2: unknown section [metrics]");
 	expect_msg("[ cni ]\n", ":1: unknown section [ cni ]");
