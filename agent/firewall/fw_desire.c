@@ -37,6 +37,7 @@ struct build {
 	char mark[16];	    /* "0x100000" */
 	const char *reject; /* the REJECT target with its reason */
 	struct span local;  /* this node's pods in s->pods_by_node */
+	const struct fw_runs *runs;
 	/* name -> index + 1 in f->sets, open addressing */
 	uint32_t *slot;
 	size_t n_slot;
@@ -431,7 +432,7 @@ static int peer_set(struct ctx *x, const struct np_peer *peer, char *out)
 
 		e = peer->ipblock
 			? fill_block(set, peer)
-			: fw_peer_each(b->s, x->np->ns, peer, b->family,
+			: fw_peer_each(b->runs, x->np->ns, peer, b->family,
 				       add_pod_ip, arg);
 		if (!e)
 			e = set_norm(set, b->family);
@@ -483,7 +484,7 @@ static int nport_set(struct ctx *x, const struct np_peer *peer,
 		struct nport_arg a = { set, b->family, q->name, q->proto };
 
 		e = x->in ? each_target(b, x->np, add_pod_nport, &a)
-			  : fw_peer_each(b->s, x->np->ns, peer, b->family,
+			  : fw_peer_each(b->runs, x->np->ns, peer, b->family,
 					 add_pod_nport, &a);
 		if (!e)
 			e = set_norm(set, b->family);
@@ -868,18 +869,23 @@ int fw_desire_build(const struct snapshot *s, const struct desired *core,
 		    const struct firewall_config *c, struct fw_desire **out)
 {
 	struct fw_desire *d = calloc(1, sizeof(*d));
+	struct fw_runs runs;
 	struct span local;
 	unsigned fams;
 	int e = 0;
 
 	if (!d)
 		return -ENOMEM;
+	if (fw_runs_build(s, &runs) < 0) {
+		free(d);
+		return -ENOMEM;
+	}
 	local = snapshot_pods_on(s, core->node_name);
 	fams = families_of(s, core, local);
 	for (int i = 0; !e && i < FAM_COUNT; i++) {
 		struct build b = { .s = s, .core = core, .c = c, .d = d,
 				   .f = &d->fam[i], .family = fam_of_index(i),
-				   .local = local };
+				   .local = local, .runs = &runs };
 
 		d->fam[i].family = b.family;
 		d->fam[i].wanted = fams & fam_bit(b.family);
@@ -889,6 +895,7 @@ int fw_desire_build(const struct snapshot *s, const struct desired *core,
 		if (d->fam[i].n_chains)
 			d->bridge_nf = true;
 	}
+	fw_runs_free(&runs);
 	if (e) {
 		fw_desire_free(d);
 		return e;

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "firewall/fw.h"
 
@@ -21,11 +22,30 @@ int fw_buf_printf(struct fw_buf *b, const char *fmt, ...)
 int fw_buf_add(struct fw_buf *b, const void *p, size_t n);
 void fw_buf_free(struct fw_buf *b);
 
+/* The snapshot's pods by namespace (s->pods is sorted by namespace):
+ * one run per namespace that has pods, with its Namespace record (NULL
+ * when the snapshot has none), so a namespace selector is evaluated once
+ * per namespace and only the pods of matching ones are visited. */
+struct fw_ns_run {
+	const char *ns;
+	const struct namespace *rec;
+	uint32_t first, n;
+};
+
+struct fw_runs {
+	const struct snapshot *s;
+	struct fw_ns_run *v;
+	size_t n;
+};
+
+int fw_runs_build(const struct snapshot *s, struct fw_runs *out);
+void fw_runs_free(struct fw_runs *r);
+
 /* Calls fn for every pod of the family that `peer` admits (pod and
  * namespace selectors, or an ipBlock: the pods whose address it holds),
  * anywhere in the cluster; peer NULL admits every pod. */
 typedef int (*fw_pod_fn)(void *arg, const struct pod *p);
-int fw_peer_each(const struct snapshot *s, const char *pol_ns,
+int fw_peer_each(const struct fw_runs *runs, const char *pol_ns,
 		 const struct np_peer *peer, int family, fw_pod_fn fn,
 		 void *arg);
 

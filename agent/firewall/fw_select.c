@@ -150,11 +150,39 @@ static int each_in_run(const struct snapshot *s, size_t first, size_t end,
 	return 0;
 }
 
-int fw_peer_each(const struct snapshot *s, const char *pol_ns,
+int fw_runs_build(const struct snapshot *s, struct fw_runs *out)
+{
+	size_t cap = 0;
+
+	*out = (struct fw_runs){ .s = s };
+	for (size_t i = 0, end; i < s->n_pods; i = end) {
+		const char *ns = s->pods[i]->ns;
+
+		for (end = i + 1; end < s->n_pods && s->pods[end]->ns == ns;)
+			end++;
+		if (array_grow(&out->v, &cap, out->n + 1, sizeof(*out->v)) < 0) {
+			fw_runs_free(out);
+			return -ENOMEM;
+		}
+		out->v[out->n++] = (struct fw_ns_run){
+			ns, snapshot_find_namespace(s, ns), (uint32_t)i,
+			(uint32_t)(end - i)
+		};
+	}
+	return 0;
+}
+
+void fw_runs_free(struct fw_runs *r)
+{
+	free(r->v);
+	*r = (struct fw_runs){ 0 };
+}
+
+int fw_peer_each(const struct fw_runs *runs, const char *pol_ns,
 		 const struct np_peer *peer, int family, fw_pod_fn fn,
 		 void *arg)
 {
-	size_t i = 0, end;
+	const struct snapshot *s = runs->s;
 	int e;
 
 	if (peer && !peer->ipblock && !peer->namespaces.set) {
@@ -163,20 +191,16 @@ int fw_peer_each(const struct snapshot *s, const char *pol_ns,
 		return each_in_run(s, sp.first, sp.first + sp.n, peer, family,
 				   fn, arg);
 	}
-	/* every namespace: pods are sorted by namespace, one match per run */
-	while (i < s->n_pods) {
-		const char *ns = s->pods[i]->ns;
+	for (size_t i = 0; i < runs->n; i++) {
+		const struct fw_ns_run *r = &runs->v[i];
 
-		for (end = i + 1; end < s->n_pods && s->pods[end]->ns == ns;)
-			end++;
-		if (!peer || peer->ipblock ||
-		    fw_ns_match(&peer->namespaces,
-				snapshot_find_namespace(s, ns), ns)) {
-			e = each_in_run(s, i, end, peer, family, fn, arg);
-			if (e)
-				return e;
-		}
-		i = end;
+		if (peer && !peer->ipblock &&
+		    !fw_ns_match(&peer->namespaces, r->rec, r->ns))
+			continue;
+		e = each_in_run(s, r->first, r->first + r->n, peer, family, fn,
+				arg);
+		if (e)
+			return e;
 	}
 	return 0;
 }
