@@ -159,7 +159,7 @@ demo:
 	$(MAKE) all
 	contrib/demo/demo.sh
 
-bench:
+bench: deps build/bench_model
 	$(MAKE) deps
 	$(MAKE) all
 	tests/bench/bench.sh

@@ -7,10 +7,14 @@
  * the process's peak RSS; then loads each CHANGED file with the previous
  * snapshot in force (the per-item cache), printing its time and how many
  * records were walked again. One line per load:
- *   cold FILE MS RSS_MB items
+ *   cold FILE MS PEAK_RSS_MB ITEMS anon=MB file=MB
  *   reload FILE MS fresh=N
+ *   free-previous MS
  * Timing is CLOCK_MONOTONIC around snapshot_load() only; the free of the
  * previous snapshot (the daemon does it after a pass) is timed apart.
+ * anon/file are RssAnon/RssFile right after the cold load; fresh counts
+ * the records that load walked (not reused), counted after the timing.
+ * BENCH_MEM=1 adds malloc's in-use bytes and the string pool's size.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +53,16 @@ static void rss_now(double *anon, double *file)
 	}
 	if (f)
 		fclose(f);
+}
+
+/* Records the last load walked (the rest came from the previous one). */
+static size_t fresh_count(const struct snapshot *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_order; i++)
+		n += s->order[i]->fresh;
+	return n;
 }
 
 static double peak_mb(void)
@@ -93,7 +107,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ms = ms_since(&t0);
-		printf("reload %s %.1f\n", argv[i], ms);
+		printf("reload %s %.1f fresh=%zu\n", argv[i], ms,
+		       fresh_count(n));
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		snapshot_free(s);
 		printf("free-previous %.1f\n", ms_since(&t0));

@@ -2,8 +2,9 @@
 # lib.sh - helpers of tests/bench/bench.sh (sourced, not run).
 #
 # Expects from the caller: SNAPNET, NODE, PFX (netns prefix), TMP (scratch
-# dir), REPORT, RUNS, NOOP, SLIM, NODES, BATCH, and the variable DAEMON
-# (pid of the running daemon, cleared when it is stopped).
+# dir), REPORT, RUNS, NOOP, SLIM, NODES, BATCH, BENCH_MODEL, the array
+# M_MISSED (the model's missed targets) and the variable DAEMON (pid of the
+# running daemon, cleared when it is stopped).
 
 say()
 {
@@ -373,4 +374,82 @@ bench_routes()
 	say "   snapnet apply, whole slim snapshot (load + routes): $T_MS ms," \
 		"exit $T_RC, peak RSS $T_RSS_MB MB"
 	ns_pair_del rs
+}
+
+# -- e. model ----------------------------------------------------------------
+
+# minmax NUMBERS...: "MIN-MAX"
+minmax()
+{
+	printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+		END { if (NR) printf "%s-%s\n", lo, hi; else print "n/a" }'
+}
+
+# model_fig LABEL WHAT UNIT TARGET VALUES...: one figure, its median, min
+# and max next to its target (none when TARGET is empty); a missed target
+# is added to M_MISSED.
+model_fig()
+{
+	local label=$1 what=$2 unit=$3 target=$4 med v line
+	shift 4
+	med=$(median "$@")
+	line=$(printf '     %-30s %8.1f %-2s  (min-max %s)' "$what" "$med" \
+		"$unit" "$(minmax "$@")")
+	if [ -n "$target" ]; then
+		v=$(verdict "$med" "$target")
+		line+="  target <= $target $unit: $v"
+		[ "$v" = met ] || { line+=" <<<"; M_MISSED+=("$label $what"); }
+	else
+		line+="  (no target)"
+	fi
+	say "$line"
+}
+
+# bench_model LABEL BASE CHANGED_SLICE CHANGED_POD RUNS TARGET_COLD_MS
+#   TARGET_MB [TARGET_RELOAD_MS]
+# RUNS fresh processes of `bench_model BASE SLICE BASE POD`: the cold load,
+# then three one-item reloads (the slice change, the slice changed back,
+# the pod change), each against the snapshot before it.
+bench_model()
+{
+	local label=$1 base=$2 cs=$3 cp=$4 runs=$5 tc=$6 tm=$7 tr=${8:-} i
+	local cold=() rss=() peak=() rs=() rb=() rp=() walked=() mb
+	local c_ms c_rss c_items c_anon c_file r1 f1 r2 f2 r3 f3
+	mb=$(awk -v s="$(stat -c %s "$base")" 'BEGIN { printf "%.1f", s / 1e6 }')
+	cat "$base" "$cs" "$cp" >/dev/null # into the page cache
+	for ((i = 0; i < runs; i++)); do
+		run_timed "$BENCH_MODEL" "$base" "$cs" "$base" "$cp"
+		if [ "$T_RC" != 0 ]; then
+			say "   $label: bench_model failed (exit $T_RC):" \
+				"$(head -c 300 "$TMP/err")"
+			M_MISSED+=("$label (failed)")
+			return
+		fi
+		read -r c_ms c_rss c_items c_anon c_file r1 f1 r2 f2 r3 f3 \
+			< <(awk '$1 == "cold" { c = $3 " " $4 " " $5 " " \
+					substr($6, 6) " " substr($7, 6) }
+				$1 == "reload" { r = r " " $3 " " substr($4, 7) }
+				END { print c r }' "$TMP/out")
+		if [ -z "${f3:-}" ]; then
+			say "   $label: unexpected output: $(head -c 300 "$TMP/out")"
+			M_MISSED+=("$label (failed)")
+			return
+		fi
+		cold+=("$c_ms") rss+=("$c_rss") peak+=("$T_RSS_MB")
+		rs+=("$r1") rb+=("$r2") rp+=("$r3") walked+=("$f1/$f2/$f3")
+	done
+	say "   $label ($mb MB, $c_items items), median of $runs runs" \
+		"(a fresh process each):"
+	model_fig "$label" "cold load" ms "$tc" "${cold[@]}"
+	model_fig "$label" "peak RSS after the cold load" MB "$tm" "${rss[@]}"
+	model_fig "$label" "reload, 1 slice +1 endpoint" ms "$tr" "${rs[@]}"
+	model_fig "$label" "reload, 1 pod +1 label" ms "$tr" "${rp[@]}"
+	model_fig "$label" "reload, the slice changed back" ms "" "${rb[@]}"
+	model_fig "$label" "peak RSS, cold + 3 reloads" MB "" "${peak[@]}"
+	say "         records walked by the 3 reloads: $(printf '%s\n' \
+		"${walked[@]}" | sort | uniq -c | awk '{ printf "%s%s x %s",
+		(NR > 1 ? ", " : ""), $2, $1 }') (1/1/1: only the changed item);" \
+		"after the cold load RssAnon $c_anon MB, RssFile $c_file MB"
+	[ "$runs" -gt 1 ] && say "         runs: cold ${cold[*]} ms;" \
+		"slice ${rs[*]} ms; pod ${rp[*]} ms"
 }
