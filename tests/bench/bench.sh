@@ -154,6 +154,9 @@ fi
 SNAPNET=$SNAPNET BENCH_RUNS=$RUNS tests/bench/bench_fw.sh ||
 	say "f. firewall: bench_fw.sh failed"
 
+# -- r. router (issue 7): a script of its own ------------------------------
+tests/bench/bench_router.sh
+
 say ""
 say "  load avg   $(cut -d' ' -f1-3 /proc/loadavg) (after)"
 say "report appended to $REPORT"
