@@ -69,9 +69,9 @@ static void hash_of(const char *p, size_t n, uint8_t out[16])
 	memcpy(out + 8, &h.high64, 8);
 }
 
-/* A new record of ops' kind, held by the reader until it is added. */
-static int begin(struct item_reader *ir, struct walk *w,
-		 const struct kind_ops *ops)
+/* One more item of ops' kind, within its limit (walked or reused). */
+static int count_one(struct item_reader *ir, struct walk *w,
+		     const struct kind_ops *ops)
 {
 	size_t *cnt = count_of(ir->counts, ops->kind);
 	size_t max = ops->kind == KIND_NODE ? ir->lim->max_nodes
@@ -83,6 +83,15 @@ static int begin(struct item_reader *ir, struct walk *w,
 			    ir->name, w->item, ops->name, max, ops->name,
 			    ops->kind == KIND_NODE ? " (max_nodes)" : "");
 	(*cnt)++;
+	return 0;
+}
+
+/* A new record of ops' kind, held by the reader until it is added. */
+static int begin(struct item_reader *ir, struct walk *w,
+		 const struct kind_ops *ops)
+{
+	if (count_one(ir, w, ops) < 0)
+		return -E2BIG;
 	ir->cur = calloc(1, ops->rec_size);
 	if (!ir->cur)
 		return errf(ir->err, ir->errlen, ENOMEM, "%s: items[%zu]: %s",
@@ -286,13 +295,13 @@ static int take(struct item_reader *ir, struct walk *w, struct rec *r)
 {
 	const struct kind_ops *ops = kind_of(r->kind);
 
+	/* the same bytes twice in one file, or an item over a limit of
+	 * this load: walked as a cold load would, which says the same */
+	if (r->mark == ir->b->gen || r->len > ir->lim->max_item_bytes)
+		return 0;
 	w->kind = ops->name;
-	if (r->mark == ir->b->gen) /* the same bytes twice in one file */
-		return errf(ir->err, ir->errlen, EINVAL,
-			    "%s: items[%zu] %s: metadata.name: duplicate %s "
-			    "(the same item as items[%u])",
-			    ir->name, w->item, ops->name, ops->name, r->item);
-	(*count_of(ir->counts, ops->kind))++;
+	if (count_one(ir, w, ops) < 0)
+		return -E2BIG;
 	rec_ref(r);
 	if (snapshot_build_add(ir->b, r, w->item, false) < 0) {
 		rec_unref(ir->b->store, r);
@@ -347,11 +356,14 @@ static int reuse(struct item_reader *ir, struct walk *w, size_t start)
 	struct scan *sc = w->sc;
 	struct rec *r = predicted(ir, sc, start);
 	uint8_t h[16];
+	int r2;
 
 	if (r) {
-		sc->pos = start + r->len;
 		ir->cursor++;
-		return take(ir, w, r);
+		r2 = take(ir, w, r);
+		if (r2 == 1)
+			sc->pos = start + r->len;
+		return r2; /* 0: walk it */
 	}
 	if (scan_skip_fast(sc) < 0) {
 		sc->pos = start; /* broken: the walk will say where */
@@ -365,7 +377,10 @@ static int reuse(struct item_reader *ir, struct walk *w, size_t start)
 		return 0;
 	}
 	ir->cursor = r->ord + 1;
-	return take(ir, w, r);
+	r2 = take(ir, w, r);
+	if (r2 == 0)
+		sc->pos = start; /* walk it */
+	return r2;
 }
 
 int snapshot_item_read(struct item_reader *ir, struct scan *sc, size_t item)

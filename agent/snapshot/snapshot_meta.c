@@ -164,9 +164,34 @@ static int meta_member(struct walk *w, const struct scan_str *key, void *arg)
 	return walk_skip(w);
 }
 
+/* A second "metadata" replaces the first (the last one wins): what the
+ * first set is forgotten (its strings stay with the record). */
+static void meta_reset(struct walk *w, const struct walk_meta *m)
+{
+	struct labels *maps[] = { m->labels, m->annotations };
+
+	*m->name = NULL;
+	if (m->ns)
+		*m->ns = NULL;
+	if (m->uid)
+		*m->uid = NULL;
+	for (size_t i = 0; i < 2; i++) {
+		if (!maps[i])
+			continue;
+		free(maps[i]->v);
+		maps[i]->v = NULL;
+		maps[i]->n = 0;
+	}
+	w->name[0] = '\0';
+	w->ns[0] = '\0';
+}
+
 int walk_metadata(struct walk *w, const struct walk_meta *m)
 {
-	int r = walk_object(w, "metadata", meta_member, (void *)m);
+	int r;
+
+	meta_reset(w, m);
+	r = walk_object(w, "metadata", meta_member, (void *)m);
 
 	if (r < 0)
 		return r;

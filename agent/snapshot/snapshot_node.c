@@ -294,6 +294,9 @@ static int addr_elem(struct walk *w, size_t i, void *arg)
 	out->type = (uint8_t)a.type;
 	if (a.type == ADDR_INTERNAL_IP || a.type == ADDR_EXTERNAL_IP) {
 		r = addr_ip(w, n, &a, out);
+	} else if (a.len != strlen(a.addr)) {
+		walk_push(w, "address");
+		r = walk_fail(w, "contains a NUL character");
 	} else if (!(out->name = walk_intern(w, a.addr, a.len))) {
 		r = -ENOMEM;
 	}
@@ -329,8 +332,16 @@ static int node_member(struct walk *w, const struct scan_str *key, void *arg)
 						  &b->n->annotations };
 		r = walk_metadata(w, &b->meta);
 	} else if (scan_str_eq(key, "spec")) {
+		/* given twice: the last one wins */
+		memset(b->n->pod_cidr, 0, sizeof(b->n->pod_cidr));
+		b->n->unschedulable = false;
+		b->n_cidrs = 0;
+		b->has_pod_cidr = false;
 		r = walk_object(w, "spec", spec_member, b);
 	} else if (scan_str_eq(key, "status")) {
+		b->n->n_addrs = 0;
+		memset(b->n->internal_ip, 0, sizeof(b->n->internal_ip));
+		memset(b->n->external_ip, 0, sizeof(b->n->external_ip));
 		r = walk_object(w, "status", status_member, b);
 	} else {
 		r = walk_skip(w);

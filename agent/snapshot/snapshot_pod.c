@@ -268,8 +268,16 @@ static int pod_member(struct walk *w, const struct scan_str *key, void *arg)
 					      .labels = &b->p->labels };
 		r = walk_metadata(w, &b->meta);
 	} else if (scan_str_eq(key, "spec")) {
+		/* given twice: the last one wins */
+		b->p->node = NULL;
+		b->p->host_network = false;
+		b->p->n_ports = 0;
 		r = walk_object(w, "spec", pod_spec, b);
 	} else if (scan_str_eq(key, "status")) {
+		b->p->phase = PHASE_UNKNOWN;
+		memset(b->p->ip, 0, sizeof(b->p->ip));
+		b->n_ips = 0;
+		b->has_pod_ip = false;
 		r = walk_object(w, "status", pod_status, b);
 	} else {
 		r = walk_skip(w);

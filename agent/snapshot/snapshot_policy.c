@@ -85,7 +85,27 @@ void selector_free(struct selector *s)
 struct sel_build {
 	struct selector *s;
 	size_t cap_reqs;
+	/* the requirements of matchLabels and of matchExpressions: each
+	 * block is replaced when its key is given again */
+	uint32_t lab_at, lab_n, exp_at, exp_n;
 };
+
+static void drop_block(struct sel_build *b, uint32_t *at, uint32_t *n,
+		       uint32_t *other_at)
+{
+	struct selector *s = b->s;
+
+	if (!*n)
+		return;
+	for (uint32_t i = *at; i < *at + *n; i++)
+		free(s->reqs[i].values);
+	memmove(&s->reqs[*at], &s->reqs[*at + *n],
+		(s->n_reqs - *at - *n) * sizeof(*s->reqs));
+	s->n_reqs -= *n;
+	if (*other_at > *at)
+		*other_at -= *n;
+	*n = 0;
+}
 
 /* A new requirement, owned by the selector at once. */
 static struct sel_req *req_add(struct walk *w, struct sel_build *b)
@@ -102,7 +122,11 @@ static int match_labels(struct walk *w, struct sel_build *b)
 {
 	struct labels l = { 0 };
 	struct sel_req *q;
-	int r = walk_map(w, "matchLabels", VALUES_MAX, 64u << 10, true, &l);
+	int r;
+
+	drop_block(b, &b->lab_at, &b->lab_n, &b->exp_at);
+	b->lab_at = b->s->n_reqs;
+	r = walk_map(w, "matchLabels", VALUES_MAX, 64u << 10, true, &l);
 
 	for (uint32_t i = 0; r >= 0 && i < l.n; i++) {
 		if (!(q = req_add(w, b)) ||
@@ -116,6 +140,7 @@ static int match_labels(struct walk *w, struct sel_build *b)
 		q->n_values = 1;
 	}
 	free(l.v); /* the strings are the record's */
+	b->lab_n = b->s->n_reqs - b->lab_at;
 	return r < 0 ? r : 0;
 }
 
@@ -219,11 +244,15 @@ static int sel_member(struct walk *w, const struct scan_str *key, void *arg)
 
 	if (scan_str_eq(key, "matchLabels"))
 		return match_labels(w, b);
-	if (scan_str_eq(key, "matchExpressions"))
-		return walk_array(w, "matchExpressions", EXPRS_MAX, expr_elem,
-				  b) < 0
-			   ? -EINVAL
-			   : 0;
+	if (scan_str_eq(key, "matchExpressions")) {
+		int r;
+
+		drop_block(b, &b->exp_at, &b->exp_n, &b->lab_at);
+		b->exp_at = b->s->n_reqs;
+		r = walk_array(w, "matchExpressions", EXPRS_MAX, expr_elem, b);
+		b->exp_n = b->s->n_reqs - b->exp_at;
+		return r < 0 ? -EINVAL : 0;
+	}
 	return walk_skip(w);
 }
 
@@ -450,7 +479,14 @@ static int rule_member(struct walk *w, const struct scan_str *key, void *arg)
 	int r;
 
 	if (scan_str_eq(key, rb->peers_key)) {
-		rb->rule->n_peers = 0;
+		struct np_rule *rule = rb->rule;
+
+		for (uint32_t j = 0; j < rule->n_peers; j++) {
+			selector_free(&rule->peers[j].pods);
+			selector_free(&rule->peers[j].namespaces);
+			free(rule->peers[j].except);
+		}
+		rule->n_peers = 0;
 		r = walk_array(w, rb->peers_key, PEERS_MAX, peer_elem, rb);
 	} else if (scan_str_eq(key, "ports")) {
 		rb->rule->n_ports = 0;

@@ -53,7 +53,7 @@ static int cluster_ip(struct walk *w, const char *key, struct prefix *out)
 		return r;
 	if (len == 0)
 		return 0;
-	if (!strcmp(buf, "None"))
+	if (len == 4 && !memcmp(buf, "None", 4)) /* not "None\u0000..." */
 		return 2;
 	if (len == strlen(buf) && prefix_parse_addr(buf, out) == 0)
 		return 1;
@@ -192,6 +192,8 @@ static int sport_member(struct walk *w, const struct scan_str *key, void *arg)
 	} else if (scan_str_eq(key, "protocol")) {
 		r = walk_proto(w, "protocol", &pb->p.proto);
 	} else if (scan_str_eq(key, "targetPort")) {
+		pb->p.target_port = 0; /* the last one wins; null: the port */
+		pb->p.target_name = NULL;
 		r = target_port(w, pb);
 	} else if (scan_str_eq(key, "nodePort")) {
 		r = walk_int(w, "nodePort", 0, 65535, &v);
@@ -266,7 +268,7 @@ static int svc_enum(struct walk *w, const char *key, const char *const *names,
 {
 	int v = 0, r = walk_enum(w, key, names, n, &v);
 
-	if (r == 1)
+	if (r >= 0) /* null: the default, names[0] */
 		*out = (uint8_t)v;
 	return r < 0 ? r : 0;
 }
@@ -345,10 +347,17 @@ static int svc_spec(struct walk *w, const struct scan_str *key, void *arg)
 	return walk_skip(w);
 }
 
+/* One entry of status.loadBalancer.ingress: at most one IP. */
+struct ingress_arg {
+	struct list_arg *l;
+	uint32_t at; /* *l->n when the entry began */
+};
+
 static int ingress_member(struct walk *w, const struct scan_str *key,
 			  void *arg)
 {
-	struct list_arg *l = arg;
+	struct ingress_arg *ia = arg;
+	struct list_arg *l = ia->l;
 	struct prefix p;
 	int r;
 
@@ -357,6 +366,10 @@ static int ingress_member(struct walk *w, const struct scan_str *key,
 	r = walk_ip(w, "ip", &p);
 	if (r <= 0)
 		return r;
+	if (*l->n > ia->at) { /* "ip" twice in one entry: the last */
+		(*l->v)[*l->n - 1] = p;
+		return 0;
+	}
 	if (walk_grow(w, l->v, l->cap, *l->n, sizeof(**l->v)) < 0)
 		return -ENOMEM;
 	(*l->v)[(*l->n)++] = p;
@@ -365,8 +378,10 @@ static int ingress_member(struct walk *w, const struct scan_str *key,
 
 static int ingress_elem(struct walk *w, size_t i, void *arg)
 {
+	struct ingress_arg ia = { arg, *((struct list_arg *)arg)->n };
+
 	(void)i;
-	return walk_object(w, NULL, ingress_member, arg) < 0 ? -EINVAL : 0;
+	return walk_object(w, NULL, ingress_member, &ia) < 0 ? -EINVAL : 0;
 }
 
 static int lb_member(struct walk *w, const struct scan_str *key, void *arg)
@@ -387,6 +402,7 @@ static int svc_status(struct walk *w, const struct scan_str *key, void *arg)
 {
 	if (!scan_str_eq(key, "loadBalancer"))
 		return walk_skip(w);
+	((struct svc_build *)arg)->s->n_lb_ips = 0;
 	return walk_object(w, "loadBalancer", lb_member, arg) < 0 ? -EINVAL
 								  : 0;
 }
@@ -406,8 +422,22 @@ static int svc_member(struct walk *w, const struct scan_str *key, void *arg)
 						  &b->s->annotations };
 		r = walk_metadata(w, &b->meta);
 	} else if (scan_str_eq(key, "spec")) {
+		/* given twice: the last one wins (the defaults again) */
+		struct service *s = b->s;
+
+		s->type = SVC_CLUSTER_IP;
+		s->headless = false;
+		memset(s->cluster_ip, 0, sizeof(s->cluster_ip));
+		s->n_families = 0;
+		s->n_external_ips = s->n_source_ranges = s->n_ports = 0;
+		s->affinity_client_ip = false;
+		s->affinity_timeout = AFFINITY_DEFAULT;
+		s->external_policy = s->internal_policy = TRAFFIC_CLUSTER;
+		b->has_cluster_ip = b->cluster_ip_none = b->first_none = false;
+		b->n_ips = 0;
 		r = walk_object(w, "spec", svc_spec, b);
 	} else if (scan_str_eq(key, "status")) {
+		b->s->n_lb_ips = 0;
 		r = walk_object(w, "status", svc_status, b);
 	} else {
 		r = walk_skip(w);
@@ -538,6 +568,11 @@ struct slice_build {
 	struct walk_meta meta;
 	int addr_type; /* -1: not given; 0 IPv4, 1 IPv6, 2 FQDN */
 	size_t cap_ports, cap_eps;
+	/* the last "endpoints" member: where its value is, and the
+	 * addressType its addresses were read under */
+	size_t eps_pos;
+	int eps_type;
+	bool have_eps;
 };
 
 struct ep_build {
@@ -728,6 +763,15 @@ static int ep_elem(struct walk *w, size_t i, void *arg)
 	return 0;
 }
 
+static void eps_free(struct endpointslice *e)
+{
+	for (uint32_t i = 0; i < e->n_eps; i++) {
+		free(e->eps[i].addrs);
+		free(e->eps[i].names);
+	}
+	e->n_eps = 0;
+}
+
 static int slice_member(struct walk *w, const struct scan_str *key, void *arg)
 {
 	static const char *const types[] = { "IPv4", "IPv6", "FQDN" };
@@ -750,9 +794,10 @@ static int slice_member(struct walk *w, const struct scan_str *key, void *arg)
 		e->n_ports = 0;
 		r = walk_array(w, "ports", SLICE_PORTS_MAX, slice_port_elem, b);
 	} else if (scan_str_eq(key, "endpoints")) {
-		for (uint32_t i = 0; i < e->n_eps; i++)
-			free(e->eps[i].names);
-		e->n_eps = 0;
+		eps_free(e);
+		b->eps_pos = w->sc->pos;
+		b->eps_type = b->addr_type;
+		b->have_eps = true;
 		r = walk_array(w, "endpoints", SLICE_EPS_MAX, ep_elem, b);
 	} else {
 		r = walk_skip(w);
@@ -836,6 +881,18 @@ static int slice_finish(struct walk *w, void *arg)
 	e->family = b->addr_type == 0	? AF_INET
 		    : b->addr_type == 1 ? AF_INET6
 					: 0;
+	if (b->have_eps && b->eps_type >= 0 && b->eps_type != b->addr_type) {
+		/* a later addressType changed it: read the endpoints again
+		 * as the last one says (the value was validated already) */
+		size_t here = w->sc->pos;
+
+		eps_free(e);
+		w->sc->pos = b->eps_pos;
+		r = walk_array(w, "endpoints", SLICE_EPS_MAX, ep_elem, b);
+		w->sc->pos = here;
+		if (r < 0)
+			return r;
+	}
 	return slice_addrs(w, b);
 }
 
