@@ -169,11 +169,32 @@ static bool probe_sctp(const struct rules_opts *o, int family)
 	return ok;
 }
 
+struct dump_job {
+	const struct fw_kopts *ko;
+	struct fw_khave *k;
+	int family, i;
+};
+
+static void dump_family(void *arg)
+{
+	struct dump_job *j = arg;
+	struct rules_opts o = { .backend = j->ko->backend };
+	struct fw_khave *k = j->k;
+
+	k->ok = !rules_dump(&o, j->family, "filter", FW_CHAIN_PREFIX,
+			    &k->rules, k->error, sizeof(k->error));
+	k->bridge_nf = sysctl_get(bridge_nf_path(j->family));
+	k->sctp = j->ko->sctp[j->i] >= 0 ? j->ko->sctp[j->i] : true;
+	if (k->ok && j->ko->sctp[j->i] < 0 && j->ko->probe)
+		k->sctp = probe_sctp(&o, j->family);
+}
+
 int fw_dump(const struct fw_kopts *ko, struct fw_have **out, char *err,
 	    size_t errlen)
 {
-	struct rules_opts o = { .backend = ko->backend };
 	struct fw_have *h = calloc(1, sizeof(*h));
+	struct dump_job jobs[FAM_COUNT];
+	void *args[FAM_COUNT];
 	int e;
 
 	if (!h)
@@ -181,17 +202,11 @@ int fw_dump(const struct fw_kopts *ko, struct fw_have **out, char *err,
 	h->refs = 1;
 	h->backend = ko->backend;
 	for (int i = 0; i < FAM_COUNT; i++) {
-		struct fw_khave *k = &h->fam[i];
-		int fam = fam_of_index(i);
-
-		e = rules_dump(&o, fam, "filter", FW_CHAIN_PREFIX, &k->rules,
-			       k->error, sizeof(k->error));
-		k->ok = !e;
-		k->bridge_nf = sysctl_get(bridge_nf_path(fam));
-		k->sctp = ko->sctp[i] >= 0 ? ko->sctp[i] : true;
-		if (k->ok && ko->sctp[i] < 0 && ko->probe)
-			k->sctp = probe_sctp(&o, fam);
+		jobs[i] = (struct dump_job){ ko, &h->fam[i], fam_of_index(i), i };
+		args[i] = &jobs[i];
 	}
+	/* the families' save tools wait for their processes: both at once */
+	par_run(dump_family, args, FAM_COUNT);
 	/* sets are one table for both families; without them no plan can
 	 * be trusted */
 	e = dump_sets(h, err, errlen);
@@ -216,6 +231,8 @@ struct fam_run {
 	const char **failed; /* sets that could not be made */
 	size_t n_failed;
 	bool fixed_failed, rules_ok, clean;
+	int restore_err;
+	char why[ERRLEN];
 };
 
 static bool is_fixed(const char *name)
@@ -317,35 +334,42 @@ static int replan(struct fam_run *r, struct fw_fplan *fp, char *err,
 	return e;
 }
 
-static void phase_rules(struct fam_run *r)
+/* The restore of one family; no reporting here (it runs in a thread of
+ * its own, next to the other family's). */
+static void restore_family(void *arg)
 {
+	struct fam_run *r = arg;
 	struct rules_opts o = { .backend = r->ko->backend };
 	struct fw_fplan again = { 0 }, *fp = &r->pl->fam[r->i];
-	char err[ERRLEN], why[ERRLEN + 64];
-	int e = 0;
 
+	r->restore_err = 0;
+	if (r->fixed_failed)
+		return;
+	if (r->n_failed) {
+		r->restore_err = replan(r, &again, r->why, sizeof(r->why));
+		fp = &again;
+	}
+	if (!r->restore_err && fp->text.len)
+		r->restore_err = rules_restore(&o, r->family, fp->text.s,
+					       fp->text.len, r->why,
+					       sizeof(r->why));
+	fw_fplan_free(&again);
+}
+
+static void rules_report(struct fam_run *r)
+{
 	r->rules_ok = false;
 	if (r->fixed_failed) {
 		rules_result(r, "not written: a set every isolated pod "
 				"depends on could not be made");
-		return;
-	}
-	if (r->n_failed) {
-		e = replan(r, &again, err, sizeof(err));
-		fp = &again;
-	}
-	if (!e && fp->text.len)
-		e = rules_restore(&o, r->family, fp->text.s, fp->text.len, err,
-				  sizeof(err));
-	if (e) {
-		snprintf(why, sizeof(why), "%s", err);
-		rules_result(r, why);
+		r->clean = false;
+	} else if (r->restore_err) {
+		rules_result(r, r->why);
 		r->clean = false;
 	} else {
 		rules_result(r, NULL);
 		r->rules_ok = true;
 	}
-	fw_fplan_free(&again);
 }
 
 static void phase_destroys(struct fam_run *r)
@@ -381,8 +405,11 @@ static void phase_destroys(struct fam_run *r)
 void fw_apply(struct pass *p, const struct fw_kopts *ko, struct fw_desire *d,
 	      const struct fw_have *h, struct fw_plan *pl, bool *clean)
 {
+	struct fam_run run[FAM_COUNT];
+	void *args[FAM_COUNT];
 	struct sets_ctx *ctx = NULL;
 	char err[ERRLEN];
+	size_t n = 0;
 
 	*clean = true;
 	if (sets_open(FW_SET_PREFIX, &ctx, err, sizeof(err)) < 0) {
@@ -393,18 +420,26 @@ void fw_apply(struct pass *p, const struct fw_kopts *ko, struct fw_desire *d,
 		return;
 	}
 	for (int i = 0; i < FAM_COUNT; i++) {
-		const char *failed[pl->n_ops + 1];
-		struct fam_run r = { .p = p, .ctx = ctx, .ko = ko, .d = d,
-				     .h = h ? &h->fam[i] : NULL, .pl = pl,
-				     .i = i, .family = fam_of_index(i),
-				     .failed = failed, .clean = true };
-
-		if (pl->fam[i].skip)
-			continue;
-		phase_sets(&r);
-		phase_rules(&r);
-		phase_destroys(&r);
-		*clean &= r.clean;
+		run[i] = (struct fam_run){ .p = p, .ctx = ctx, .ko = ko, .d = d,
+					   .h = h ? &h->fam[i] : NULL, .pl = pl,
+					   .i = i, .family = fam_of_index(i),
+					   .clean = true };
+		run[i].failed = calloc(pl->n_ops + 1, sizeof(*run[i].failed));
+		if (!run[i].failed)
+			pl->fam[i].skip = true, *clean = false;
+		if (!pl->fam[i].skip) {
+			phase_sets(&run[i]);
+			args[n++] = &run[i];
+		}
+	}
+	par_run(restore_family, args, n);
+	for (int i = 0; i < FAM_COUNT; i++) {
+		if (!pl->fam[i].skip) {
+			rules_report(&run[i]);
+			phase_destroys(&run[i]);
+			*clean &= run[i].clean;
+		}
+		free(run[i].failed);
 	}
 	sets_close(ctx);
 }

@@ -30,7 +30,8 @@
  * the desire, or what rules_plan() returns.
  */
 #define _GNU_SOURCE /* pipe2 */
-#include "rules.h"
+#include "lib/rules.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -185,13 +186,6 @@ struct run {
 	int status; /* exit code */
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int timeout_of(const struct rules_opts *o)
 {
@@ -315,7 +309,7 @@ static void feed(struct run *r, int *fd, size_t *off)
  * an error, or the deadline. */
 static int pump(struct run *r, int in, int out, int errfd, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)now_ms() + timeout_ms;
 	bool out_open = true, err_open = true;
 	size_t off = 0;
 	int rc = 0;
@@ -330,7 +324,7 @@ static int pump(struct run *r, int in, int out, int errfd, int timeout_ms)
 			{ .fd = out_open ? out : -1, .events = POLLIN },
 			{ .fd = err_open ? errfd : -1, .events = POLLIN }
 		};
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)now_ms();
 
 		if (left <= 0)
 			rc = -ETIMEDOUT;
@@ -534,24 +528,57 @@ static void probe_one(const struct rules_opts *o, int family,
 	rules_dump_free(d);
 }
 
+struct probe_job {
+	struct rules_opts o;
+	int family;
+	struct rules_probe p;
+};
+
+static void probe_job(void *arg)
+{
+	struct probe_job *j = arg;
+
+	probe_one(&j->o, j->family, &j->p);
+}
+
+static void probe_add(struct rules_probe *to, const struct rules_probe *p)
+{
+	to->ok |= p->ok;
+	to->hint |= p->hint;
+	to->foreign_rules += p->foreign_rules;
+	to->own_chains += p->own_chains;
+}
+
 int rules_detect(enum rules_backend want, int timeout_ms,
 		 enum rules_backend *out, struct rules_probe *nft,
 		 struct rules_probe *legacy, char *err, size_t errlen)
 {
 	struct rules_probe pn = { 0 }, pl = { 0 };
-	struct rules_opts o = { .timeout_ms = timeout_ms };
+	struct probe_job jobs[4];
+	void *args[4];
 	bool probe = want == RULES_BACKEND_AUTO;
+	size_t n = 0;
 
-	if (probe || nft) {
-		o.backend = RULES_BACKEND_NFT;
-		probe_one(&o, AF_INET, &pn);
-		probe_one(&o, AF_INET6, &pn);
+	for (int b = 0; b < 2; b++) {
+		enum rules_backend be =
+		    b ? RULES_BACKEND_LEGACY : RULES_BACKEND_NFT;
+
+		if (!probe && !(b ? legacy : nft))
+			continue;
+		for (int f = 0; f < 2; f++) {
+			jobs[n] = (struct probe_job){
+				.o = { .backend = be, .timeout_ms = timeout_ms },
+				.family = f ? AF_INET6 : AF_INET
+			};
+			args[n] = &jobs[n];
+			n++;
+		}
 	}
-	if (probe || legacy) {
-		o.backend = RULES_BACKEND_LEGACY;
-		probe_one(&o, AF_INET, &pl);
-		probe_one(&o, AF_INET6, &pl);
-	}
+	/* four save tools that only wait for their processes: at once */
+	par_run(probe_job, args, n);
+	for (size_t i = 0; i < n; i++)
+		probe_add(jobs[i].o.backend == RULES_BACKEND_NFT ? &pn : &pl,
+			  &jobs[i].p);
 	if (nft)
 		*nft = pn;
 	if (legacy)

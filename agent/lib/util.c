@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -560,4 +561,39 @@ uint64_t now_us(void)
 uint64_t wall_s(void)
 {
 	return (uint64_t)time(NULL);
+}
+
+struct par_job {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *par_thread(void *p)
+{
+	struct par_job *j = p;
+
+	j->fn(j->arg);
+	return NULL;
+}
+
+void par_run(void (*fn)(void *), void *const *args, size_t n)
+{
+	pthread_t tid[PAR_MAX];
+	struct par_job job[PAR_MAX];
+	bool started[PAR_MAX] = { false };
+
+	for (size_t i = 1; i < n; i++) {
+		if (i < PAR_MAX) {
+			job[i] = (struct par_job){ fn, args[i] };
+			started[i] = !pthread_create(&tid[i], NULL, par_thread,
+						     &job[i]);
+		}
+		if (i >= PAR_MAX || !started[i])
+			fn(args[i]); /* no thread: in the caller, in turn */
+	}
+	if (n)
+		fn(args[0]);
+	for (size_t i = 1; i < n && i < PAR_MAX; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
 }

@@ -79,6 +79,14 @@ int array_grow(void *arr, size_t *cap, size_t need, size_t size);
 int array_grow_from(void *arr, size_t *cap, size_t need, size_t size,
 		    size_t first);
 
+/* Runs fn(args[i]) for every i < n concurrently: one thread per call
+ * but the first, which runs in the caller (n <= PAR_MAX; a call whose
+ * thread cannot be made, or beyond PAR_MAX, runs in the caller). Each
+ * call touches only its own data. For independent tool runs (iptables
+ * of both families), whose cost is mostly waiting for a process. */
+#define PAR_MAX 8
+void par_run(void (*fn)(void *), void *const *args, size_t n);
+
 /* strlcpy semantics; returns true when src fitted. */
 bool str_copy(char *dst, const char *src, size_t len);
 

@@ -82,10 +82,11 @@ build() {
 	# shellcheck disable=SC2086
 	gcc -std=gnu11 $warn -g -O1 -fsanitize=address,undefined \
 		-fno-omit-frame-pointer -fno-sanitize-recover=all \
-		-I"$ROOT/agent/lib" $(pkg-config --cflags libipset) \
+		-I"$ROOT/agent/lib" -I"$ROOT/agent" $(pkg-config --cflags libipset) \
 		-o "$DRIVER" "$ROOT/tests/integration/lib/rules_sets_driver.c" \
 		"$ROOT/agent/lib/rules.c" "$ROOT/agent/lib/rules_plan.c" \
-		"$ROOT/agent/lib/sets.c" $(pkg-config --libs libipset)
+		"$ROOT/agent/lib/sets.c" "$ROOT/agent/lib/util.c" \
+		$(pkg-config --libs libipset)
 }
 build || { echo "Bail out! driver does not build"; exit 1; }
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
