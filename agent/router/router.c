@@ -292,6 +292,7 @@ static int dump(struct pass *p, void **have, char *err, size_t errlen)
 {
 	const struct router_config *c = p->fcfg;
 	struct router_have *h = calloc(1, sizeof(*h));
+	uint64_t t0 = now_us();
 	int e;
 
 	if (!h)
@@ -311,6 +312,7 @@ static int dump(struct pass *p, void **have, char *err, size_t errlen)
 	}
 	router_bird_probe(c, p->daemon, &h->bird);
 	show_protocols(h->bird.conn, &h->protos, &h->n_protos);
+	router_status_timing("dump", (double)(now_us() - t0) / 1000.0);
 	*have = h;
 	return 0;
 }

@@ -30,9 +30,9 @@ struct peer_st {
 	struct router_ctl_proto bird;
 };
 
-enum { T_RENDER, T_CHECK, T_WRITE, T_CONFIGURE, T_COUNT };
-static const char *const t_names[T_COUNT] = { "render", "check", "write",
-					      "configure" };
+enum { T_RENDER, T_DUMP, T_CHECK, T_WRITE, T_CONFIGURE, T_COUNT };
+static const char *const t_names[T_COUNT] = { "render", "dump", "check",
+					      "write", "configure" };
 
 static struct {
 	bool valid, answers, running, child;
@@ -56,7 +56,7 @@ void router_status_timing(const char *what, double ms)
 		if (!strcmp(what, t_names[i]))
 			st.t[i] = ms;
 	if (!strcmp(what, "render"))
-		for (int i = T_CHECK; i < T_COUNT; i++)
+		for (int i = T_DUMP; i < T_COUNT; i++)
 			st.t[i] = -1; /* a new pass */
 }
 

@@ -21,8 +21,8 @@ void router_status_update(const struct router_config *c,
 			  const struct router_ctl_proto *protos, size_t n);
 /* After apply: BIRD's view again (sessions, counts). */
 void router_status_refresh(const struct router_config *c);
-/* How long a step of the last pass took: render, check, write,
- * configure (milliseconds). */
+/* How long a step of the last pass took: render (the desire too),
+ * dump (file, BIRD's state), check (bird -p), write, configure (ms). */
 void router_status_timing(const char *what, double ms);
 /* In the daemon: asks for another pass while a session is not up, so
  * status converges (1 s, doubling to 30 s; reset once all are up). */

@@ -149,6 +149,7 @@ one_run() # BASE K
 {
 	local base=$1 k=$2 out ms4 ms6 passes st
 	with_services "$base" "$TMP/snap/next.json" 1 "$k"
+	sync # its writeback would compete with the pass (2 cores)
 	passes=$(status_get "$TMP" .passes)
 	out=$(tests/bench/router-watch "$(command -v gobgp)" \
 		"$GOBGP/gobgpd.sock" "$TMP/snap/next.json" \
@@ -159,23 +160,28 @@ one_run() # BASE K
 	wait_passes "$TMP" $((passes + 1)) 10 >/dev/null
 	st=$(status_get "$TMP" '[.duration_ms, .load_ms,
 		.functions.router.timings_ms.render,
+		.functions.router.timings_ms.dump,
 		.functions.router.timings_ms.check,
 		.functions.router.timings_ms.write,
 		.functions.router.timings_ms.configure,
 		.functions.router.planned] | map(. // 0) | @tsv')
-	read -r pass load render check write conf planned <<<"$st"
+	read -r pass load render dump check write conf planned <<<"$st"
 	T4+=("$ms4") T6+=("$ms6") PASS+=("$pass") LOAD+=("$load")
-	RENDER+=("$render") CHECK+=("$check") WRITE+=("$write") CONF+=("$conf")
+	RENDER+=("$render") DUMP+=("$dump") CHECK+=("$check") WRITE+=("$write")
+	CONF+=("$conf")
+	AFTER+=("$(awk -v t="$ms4" -v p="$pass" 'BEGIN { printf "%.1f", t - 100 - p }')")
 	say "   run $k: IPv4 VIP $ms4 ms, IPv6 VIP $ms6 ms after the rename;" \
 		"pass $(fmt_ms "$pass") ms (load $(fmt_ms "$load"), render" \
-		"$(fmt_ms "$render"), bird -p $(fmt_ms "$check"), write" \
+		"$(fmt_ms "$render"), dump $(fmt_ms "$dump"), bird -p" \
+		"$(fmt_ms "$check"), write" \
 		"$(fmt_ms "$write"), configure $(fmt_ms "$conf")), $planned ops"
 }
 
 series() # LABEL BASE
 {
 	local label=$1 base=$2 k pid up t max
-	T4=() T6=() PASS=() LOAD=() RENDER=() CHECK=() WRITE=() CONF=()
+	T4=() T6=() PASS=() LOAD=() RENDER=() DUMP=() CHECK=() WRITE=() CONF=()
+	AFTER=()
 	pid=$(cat "$TMP/bird/bird.pid")
 	up=$(session_uptime)
 	for ((k = 1; k <= RUNS; k++)); do
@@ -190,11 +196,13 @@ series() # LABEL BASE
 	say "     where it goes (medians): debounce 100 ms, pass" \
 		"$(fmt_ms "$(median "${PASS[@]}")") ms = snapshot load" \
 		"$(fmt_ms "$(median "${LOAD[@]}")") + router (render" \
-		"$(fmt_ms "$(median "${RENDER[@]}")"), bird -p" \
+		"$(fmt_ms "$(median "${RENDER[@]}")"), dump" \
+		"$(fmt_ms "$(median "${DUMP[@]}")"), bird -p" \
 		"$(fmt_ms "$(median "${CHECK[@]}")"), write+fsync" \
 		"$(fmt_ms "$(median "${WRITE[@]}")"), configure" \
-		"$(fmt_ms "$(median "${CONF[@]}")")) + the rest; after the" \
-		"pass, BIRD -> GoBGP and inotify"
+		"$(fmt_ms "$(median "${CONF[@]}")")) + the core's rest; then" \
+		"$(fmt_ms "$(median "${AFTER[@]}")") ms to GoBGP's RIB (the"\
+		"UPDATE, GoBGP, and inotify's own delay)"
 	[ "$(cat "$TMP/bird/bird.pid")" = "$pid" ] &&
 		(($(session_uptime) >= up)) &&
 		say "     BIRD pid $pid throughout, session never reset" ||
