@@ -3,7 +3,8 @@
 # Peers chosen by label selectors: podSelector (the policy's namespace),
 # namespaceSelector (by a label of ours and by kubernetes.io/metadata.name,
 # and {} = every namespace, never a host), both in one peer (AND) against
-# two peers (OR), and the matchExpressions operators In, NotIn, Exists,
+# two peers (OR), both ends having to allow (egress of the source,
+# ingress of the destination), and the matchExpressions operators In, NotIn, Exists,
 # DoesNotExist (NotIn and DoesNotExist match a pod or namespace that
 # lacks the key); pods that have finished are neither targets nor
 # peers. Placement (lib/netpol.bash): node-a x/a x/c y/b z/a z/c,
@@ -87,6 +88,40 @@ and_or() {
 	expect from '*' to x/c '*' '*' 0
 	expect from 'y/*' to x/c '*' '*' 1   # namespace y ...
 	expect from x/b to x/c '*' '*' 1     # ... OR pod b of x
+	np_check
+}
+
+# Traffic passes only when the source's egress and the destination's
+# ingress both allow it, on one node (one pass through FORWARD) as
+# across two. x/a (node-a) may send to x/c (node-a), y/a (node-b) and
+# z/b (node-b); x/c admits only x/b, y/a only namespace z, z admits only
+# x/a: so x/a reaches z/b alone, and x/a -> z/a, z/c (admitted, not
+# allowed out) and x/a -> x/c, y/a (allowed out, not admitted) fail.
+both_ends() {
+	np_case "$1"
+	np_policy x a-out '{"podSelector": {"matchLabels": {"pod": "a"}},
+		"policyTypes": ["Egress"], "egress": [{"to": [
+			{"podSelector": {"matchLabels": {"pod": "c"}}},
+			{"namespaceSelector": {"matchLabels": {"ns": "y"}},
+			 "podSelector": {"matchLabels": {"pod": "a"}}},
+			{"namespaceSelector": {"matchLabels": {"ns": "z"}},
+			 "podSelector": {"matchLabels": {"pod": "b"}}}]}]}'
+	np_policy x c-in '{"podSelector": {"matchLabels": {"pod": "c"}},
+		"ingress": [{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}]}'
+	np_policy y a-in '{"podSelector": {"matchLabels": {"pod": "a"}},
+		"ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"ns": "z"}}}]}]}'
+	np_policy z all-in '{"podSelector": {},
+		"ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"ns": "x"}},
+			"podSelector": {"matchLabels": {"pod": "a"}}}]}]}'
+	np_apply
+	expect_all 1
+	expect from '*' to x/c '*' '*' 0
+	expect from x/b to x/c '*' '*' 1
+	expect from '*' to 'z/*' '*' '*' 0
+	expect from '*' to y/a '*' '*' 0
+	expect from 'z/*' to y/a '*' '*' 1
+	expect from x/a to '*' '*' '*' 0
+	expect from x/a to z/b '*' '*' 1
 	np_check
 }
 
@@ -199,6 +234,18 @@ finished_pods() {
 
 @test "dual: both selectors in one peer is AND, two peers are OR" {
 	and_or dual
+}
+
+@test "v4: the source's egress and the destination's ingress must both allow" {
+	both_ends v4
+}
+
+@test "v6: the source's egress and the destination's ingress must both allow" {
+	both_ends v6
+}
+
+@test "dual: the source's egress and the destination's ingress must both allow" {
+	both_ends dual
 }
 
 @test "v4: matchExpressions In, NotIn, Exists, DoesNotExist (missing keys match NotIn/DoesNotExist)" {

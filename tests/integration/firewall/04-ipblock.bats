@@ -119,7 +119,8 @@ ipblock_other_family() {
 # hold) and with host bits set (masked, as the API does). x/a may send
 # anywhere but node-a's pod CIDR: to node-b's pods and to both hosts.
 # z/b admits node-a's pod CIDR written as 10.244.1.77/24 and
-# fd00:244:0:1::77/64.
+# fd00:244:0:1::77/64, and the underlay (10.0.0.0/24, fd00:10::/64):
+# an ipBlock matches a host's address too, so node-a's host gets in.
 ipblock_zero_and_host_bits() {
 	local f peers="" hb=""
 	np_case "$1"
@@ -128,9 +129,11 @@ ipblock_zero_and_host_bits() {
 		if [[ $f == 4 ]]; then
 			peers+="${peers:+,}{\"ipBlock\": {\"cidr\": \"0.0.0.0/0\", \"except\": [\"$(cl_pod_cidr node-a 4)\"]}}"
 			hb+="${hb:+,}{\"ipBlock\": {\"cidr\": \"10.244.1.77/24\"}}"
+			hb+=",{\"ipBlock\": {\"cidr\": \"10.0.0.0/24\"}}"
 		else
 			peers+="${peers:+,}{\"ipBlock\": {\"cidr\": \"::/0\", \"except\": [\"$(cl_pod_cidr node-a 6)\"]}}"
 			hb+="${hb:+,}{\"ipBlock\": {\"cidr\": \"fd00:244:0:1::77/64\"}}"
+			hb+=",{\"ipBlock\": {\"cidr\": \"fd00:10::/64\"}}"
 		fi
 	done
 	np_policy x a-anywhere-but-node-a "{\"podSelector\": {\"matchLabels\": {\"pod\": \"a\"}},
@@ -145,7 +148,8 @@ ipblock_zero_and_host_bits() {
 	expect from x/a to y/c '*' '*' 1
 	expect from x/a to z/b '*' '*' 1
 	expect from '*' to z/b '*' '*' 0
-	expect from hosts to z/b '*' '*' 0
+	expect from hosts to z/b '*' '*' 0   # no pods ...
+	expect from node-a to z/b '*' '*' 1  # ... but in the underlay block
 	expect from x/a to z/b '*' '*' 1
 	expect from x/c to z/b '*' '*' 1
 	expect from y/b to z/b '*' '*' 1
@@ -213,15 +217,15 @@ host_network() {
 	ipblock_other_family dual
 }
 
-@test "v4: ipBlock /0 with except, and an ipBlock with host bits set" {
+@test "v4: ipBlock /0 with except, host bits set, a host's address in a block" {
 	ipblock_zero_and_host_bits v4
 }
 
-@test "v6: ipBlock /0 with except, and an ipBlock with host bits set" {
+@test "v6: ipBlock /0 with except, host bits set, a host's address in a block" {
 	ipblock_zero_and_host_bits v6
 }
 
-@test "dual: ipBlock /0 with except, and an ipBlock with host bits set" {
+@test "dual: ipBlock /0 with except, host bits set, a host's address in a block" {
 	ipblock_zero_and_host_bits dual
 }
 
