@@ -377,11 +377,25 @@ ndp() {
 	done
 }
 
+# plan (no lock: it runs next to the daemon) dumps the kernel and plans
+# from scratch: nothing to do means the daemon's incremental pass left
+# exactly what a fresh one would.
+plan_clean() {
+	local n
+	for n in "${CL_NODES[@]}"; do
+		run --separate-stderr cl_snapnet "$n" plan
+		echo "$n plan: rc=$status stdout=[$output]"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	done
+}
+
 # The daemon: after a snapshot change its pass plans against what its
 # last apply wrote (no iptables-save, no set listing); a SIGUSR1 pass
 # dumps the kernel and repairs drift. Policies, then label changes, then
 # a hand-flushed chain (the table proves the flush opened x, then the
-# repair), then a finished pod, then no policy at all.
+# repair), then a finished pod, then no policy at all; after each pass a
+# plan from scratch finds nothing to do.
 daemon() {
 	local n f t
 	np_case "$1"
@@ -397,6 +411,7 @@ daemon() {
 	expect from '*' to 'x/*' '*' '*' 0
 	expect from '*' to y/a '*' '*' 0
 	np_check
+	plan_clean
 
 	np_label_pod z/b role=friend
 	np_label_pod x/c role=friend
@@ -404,6 +419,7 @@ daemon() {
 	expect from z/b to y/a '*' '*' 1
 	expect from x/c to y/a '*' '*' 1
 	np_check
+	plan_clean
 
 	for n in "${CL_NODES[@]}"; do
 		for f in "${CL_FAMILIES[@]}"; do
@@ -416,11 +432,13 @@ daemon() {
 	[ "$status" -ne 0 ]      # the flush let traffic into x and y/a
 	np_kick
 	np_check
+	plan_clean
 
 	NP_PHASE[z/b]=Failed
 	np_publish
 	expect from z/b to y/a '*' '*' 0
 	np_check
+	plan_clean
 
 	NP_POLICIES=()
 	np_publish
