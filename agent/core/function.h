@@ -19,6 +19,7 @@
  *            unrealizable object to pass_report()
  *   -        the delete guard (pass_delete_allowed()) on the counts of
  *            pass_op(): when refused, nothing of this plan is applied
+ *            (unless the function is `unguarded`)
  *   apply    the plan -> kernel, keep going per op; pass_done() or
  *            pass_op_failed() per op
  *   free     want, have, plan (each may be NULL)
@@ -47,6 +48,11 @@ struct function {
 	const struct config_section *const *instances;
 	/* keys of its section that mark what it owns (NULL-terminated) */
 	const char *const *owner_keys;
+	/* The delete guard does not apply: its objects go one to one with
+	 * objects the user deletes (the firewall's chains and sets with a
+	 * NetworkPolicy), and holding a deletion back would keep enforcing
+	 * a policy that no longer exists. */
+	bool unguarded;
 
 	/* 0 or -errno with the reason in err */
 	int (*desire)(struct pass *p, void **want, char *err, size_t errlen);

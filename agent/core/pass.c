@@ -120,9 +120,10 @@ static void plan_apply(const struct function *fn, struct pass *p, void *want,
 	if (e) {
 		pass_op_failed(p, "plan", strerror(-e));
 	} else if (p->mode == PASS_APPLY && r->planned &&
-		   pass_delete_allowed(p, r, p->n_del, p->n_add, r->owned)) {
+		   (fn->unguarded ||
+		    pass_delete_allowed(p, r, p->n_del, p->n_add, r->owned))) {
 		fn->apply(p, plan);
-	} else if (p->mode != PASS_APPLY) {
+	} else if (p->mode != PASS_APPLY && !fn->unguarded) {
 		pass_delete_allowed(p, r, p->n_del, p->n_add, r->owned);
 	}
 	fn->free_plan(plan);

@@ -323,6 +323,7 @@ const struct function firewall_function = {
 	.name = "firewall",
 	.section = &firewall_section,
 	.owner_keys = owner_keys,
+	.unguarded = true,
 	.desire = desire,
 	.dump = dump,
 	.owned = owned,
