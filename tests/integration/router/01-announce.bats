@@ -5,12 +5,14 @@
 # nodes' hub, one session per node (v4: IPv4, v6: IPv6, dual: one IPv6
 # session carrying both families). `snapnet apply` (mode managed: BIRD
 # started detached) on both nodes, then, with the seed's own commands:
-#   - every session is Established;
+#   - every session is Established (`gobgp neighbor`);
 #   - `gobgp -a ipv4|ipv6 global rib` holds each node's pod CIDR and each
 #     Service VIP (ClusterIP, ExternalIP, LoadBalancer IP) it announces,
 #     with that node's own next hop of the family; an eTP=Local Service
 #     only from the node of its endpoint; a family the variant lacks
-#     stays empty and nothing errors;
+#     stays empty and nothing errors (the plain `gobgp -a ipv4|ipv6 global
+#     rib` never says "invalid nexthop", BIRD never logs a missing or
+#     invalid next hop);
 #   - status.json shows the peer Established and per family the count
 #     announced, as BIRD reports it; the rendered file is mode 0600;
 #   - a second apply plans nothing and BIRD is not reconfigured (its
@@ -43,7 +45,7 @@ peer_saw_offers() { # NODE
 }
 
 announce() { # VARIANT PEER
-	local n f before after st
+	local n f before after st out
 	rt_init "$1" "$2"
 	rt_svc 10 web
 	rt_svc 11 only-a Local node-a
@@ -55,6 +57,17 @@ announce() { # VARIANT PEER
 	rt_tor_established 20
 	rt_wait_rib 20
 	echo "# RIB complete ${CL_WAITED} ms after the sessions" >&3
+
+	# the seed's own commands, in plain form: no family errors, and
+	# BIRD never had a channel without its own family's next hop
+	if [[ $RT_PEER == gobgp ]]; then
+		for f in ipv4 ipv6; do
+			out=$(bgp_gobgp "$RT_TOR_DIR" -a "$f" global rib 2>&1)
+			echo "gobgp -a $f global rib: $out"
+			[[ $out != *"invalid nexthop"* && $out != *"<nil>"* ]]
+		done
+	fi
+	! grep -iE "next hop|NEXT_HOP" "$CL_DIR"/node-*/bird/bird.log
 
 	# status: the peer Established, per family what BIRD announces
 	run cl_snapnet node-a apply

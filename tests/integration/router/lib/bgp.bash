@@ -408,7 +408,7 @@ bgp_gobgp_withdraw() {
 # imports everything and exports only what bgp_bird_inject put into the
 # static protocols inject4 / inject6 (their routes live in DIR/inject*.conf).
 bgp_bird_config() {
-	local dir=$1 asn=$2 rid=$3 spec afi n=0 nh
+	local dir=$1 asn=$2 rid=$3 spec afi n=0 nh bfd=
 	shift 3
 	[[ $asn =~ ^[0-9]+$ ]] || bgp_err "bad local ASN '$asn'" || return 1
 	[[ $rid =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
@@ -442,8 +442,9 @@ EOF
 		_bgp_nb_parse "$spec" \
 			"addr as afi local password multihop hold gr passive bfd nh4 nh6" ||
 			return 1
-		[[ -z ${BGP_NB[bfd]:-} ]] || ((n > 0)) ||
-			printf 'protocol bfd { }\n'
+		# one BFD protocol, before the first neighbor that wants it
+		[[ -z ${BGP_NB[bfd]:-} || -n $bfd ]] ||
+			{ printf 'protocol bfd { }\n'; bfd=1; }
 		n=$((n + 1))
 		printf 'protocol bgp peer%d {\n' "$n"
 		if [[ -n ${BGP_NB[local]:-} ]]; then
@@ -530,7 +531,9 @@ bgp_bird_routes() {
 		where source = RTS_BGP) || return 1
 	awk '
 	/^[0-9a-fA-F:.]+\/[0-9]+ / { net = $1 }
-	/^[ \t]+unicast / || /^[0-9a-fA-F:.]+\/[0-9]+ / { pending = 1 }
+	# every route of a net, also "unreachable" ones: a multihop route
+	# whose next hop this BIRD cannot resolve (no IGP routes here)
+	/^[ \t]+[a-z]+ \[/ || /^[0-9a-fA-F:.]+\/[0-9]+ / { pending = 1 }
 	/^[ \t]+BGP\.next_hop:/ && pending { print net, $2; pending = 0 }
 	' <<<"$out" | LC_ALL=C sort
 }
