@@ -216,11 +216,10 @@ const struct config_section router_section = {
 	.check = check,
 };
 
-static const struct config_section *const instances[] = {
-	&router_peer_section, NULL
-};
+static const struct config_section *const instances[] = { &router_peer_section,
+							  NULL };
 
-/* --- the hooks ------------------------------------------------------------- */
+/* --- the hooks ----------------------------------------------------------- */
 
 struct router_have {
 	char *text; /* the file on disk, NULL when there is none */
@@ -265,9 +264,8 @@ static void show_protocols(struct router_ctl_conn *conn,
 
 	*v = NULL;
 	*n = 0;
-	if (!conn ||
-	    router_ctl_command(conn, "show protocols all", SHOW_MS, &reply, err,
-			       sizeof(err)))
+	if (!conn || router_ctl_command(conn, "show protocols all", SHOW_MS,
+					&reply, err, sizeof(err)))
 		return;
 	router_ctl_parse_protocols(&reply, v, n, err, sizeof(err));
 	router_ctl_reply_free(&reply);
@@ -377,7 +375,8 @@ static void report_bird(struct pass *p, const struct router_have *h,
 	if (!h)
 		return; /* plan --offline: an empty machine */
 	if (h->bird.died) {
-		snprintf(line, sizeof(line), "bird pid %ld", (long)h->bird.died_pid);
+		snprintf(line, sizeof(line), "bird pid %ld",
+			 (long)h->bird.died_pid);
 		pass_report(p, line, h->bird.exit_text);
 	}
 	if (v->managed && !v->running && !v->start_now) {
@@ -398,8 +397,7 @@ static void report_bird(struct pass *p, const struct router_have *h,
 	}
 }
 
-static int plan(struct pass *p, const void *want, const void *have,
-		void **out)
+static int plan(struct pass *p, const void *want, const void *have, void **out)
 {
 	const struct router_config *c = p->fcfg;
 	const struct router_desire *d = want;
@@ -417,7 +415,8 @@ static int plan(struct pass *p, const void *want, const void *have,
 		pass_report(p, d->notes[i].line, d->notes[i].why);
 	if (h && h->foreign) {
 		snprintf(line, sizeof(line), "bird write %s", c->bird_config);
-		pass_report(p, line, "a file snapnet did not write; left alone");
+		pass_report(p, line,
+			    "a file snapnet did not write; left alone");
 		pass_fail(p, "%s: not written by snapnet; left alone",
 			  c->bird_config);
 		router_status_update(c, d, h ? &h->bird : NULL, NULL, 0);
@@ -451,15 +450,17 @@ static int plan(struct pass *p, const void *want, const void *have,
 static int write_check(const char *path, const char *text, size_t len,
 		       char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		      0600);
+	int fd = open(
+	    path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	size_t off = 0;
 
 	if (fd < 0)
-		return errf(err, errlen, errno, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, errno, "%s: %s", path,
+			    strerror(errno));
 	if (fchmod(fd, 0600) < 0) {
 		close(fd);
-		return errf(err, errlen, errno, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, errno, "%s: %s", path,
+			    strerror(errno));
 	}
 	while (off < len) {
 		ssize_t w = write(fd, text + off, len - off);
@@ -471,12 +472,14 @@ static int write_check(const char *path, const char *text, size_t len,
 
 			close(fd);
 			unlink(path);
-			return errf(err, errlen, e, "%s: %s", path, strerror(e));
+			return errf(err, errlen, e, "%s: %s", path,
+				    strerror(e));
 		}
 		off += (size_t)w;
 	}
 	if (close(fd) < 0)
-		return errf(err, errlen, errno, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, errno, "%s: %s", path,
+			    strerror(errno));
 	return 0;
 }
 
@@ -523,7 +526,7 @@ static int write_config(struct pass *p, const struct router_desire *d,
 static void restore(const struct router_config *c, const struct router_have *h)
 {
 	static const char none[] = HEADER "not configured yet; rewritten "
-				   "by the next pass\n";
+					  "by the next pass\n";
 	char err[ERRLEN];
 
 	if (h && h->text)
@@ -579,8 +582,8 @@ static int op_run(struct pass *p, const struct router_planned *pl,
 					errlen);
 	case ROP_BIRD_WRITE:
 	case ROP_BIRD_CONFIGURE:
-		return write_and_configure(p, pl, op->kind == ROP_BIRD_CONFIGURE,
-					   err, errlen);
+		return write_and_configure(
+		    p, pl, op->kind == ROP_BIRD_CONFIGURE, err, errlen);
 	case ROP_BIRD_START:
 		return router_bird_start(c, p->daemon, err, errlen);
 	default:
@@ -615,8 +618,9 @@ static int apply(struct pass *p, void *planned)
 		err[0] = '\0';
 		e = op_run(p, pl, op, err, sizeof(err));
 		if (e) {
-			pass_op_failed(p, router_op_format(op, c->bird_config,
-							   line, sizeof(line)),
+			pass_op_failed(p,
+				       router_op_format(op, c->bird_config,
+							line, sizeof(line)),
 				       err);
 			continue;
 		}

@@ -30,12 +30,12 @@
 #include "router/router_ctl.h"
 #include "snapshot/model.h"
 
-#define ROUTER_PEERS_MAX 64	  /* [peer "NAME"] sections, and per Node */
-#define ROUTER_PASSWORD_MAX 80	  /* TCP_MD5SIG_MAXKEYLEN */
-#define ROUTER_COMMS_MAX 64	  /* communities of each kind */
-#define ROUTER_NAME_MAX 64	  /* a peer's name as shown: config or IP */
-#define ROUTER_PROTO_MAX 80	  /* its BIRD protocol name */
-#define ROUTER_SUMMARY_MAX 256	  /* its one-line summary */
+#define ROUTER_PEERS_MAX 64    /* [peer "NAME"] sections, and per Node */
+#define ROUTER_PASSWORD_MAX 80 /* TCP_MD5SIG_MAXKEYLEN */
+#define ROUTER_COMMS_MAX 64    /* communities of each kind */
+#define ROUTER_NAME_MAX 64     /* a peer's name as shown: config or IP */
+#define ROUTER_PROTO_MAX 80    /* its BIRD protocol name */
+#define ROUTER_SUMMARY_MAX 256 /* its one-line summary */
 #define ROUTER_NOTE_MAX 320
 #define ROUTER_CONF_MAX (256u << 20) /* a rendered file we read back */
 
@@ -78,7 +78,7 @@ struct router_config {
 	unsigned connect_delay;
 	unsigned connect_retry;
 	unsigned error_wait;
-	unsigned bfd_interval;	 /* ms */
+	unsigned bfd_interval; /* ms */
 	unsigned bfd_multiplier;
 	char communities[192];	     /* "" none */
 	char large_communities[192]; /* "" none */
@@ -94,12 +94,16 @@ enum router_mode router_mode_of(const struct router_config *c);
 /* --- desire (router_desire.c) -------------------------------------------- */
 
 /* Why a prefix is announced (the first reason found). */
-enum router_src { ROUTER_SRC_POD, ROUTER_SRC_CLUSTER, ROUTER_SRC_EXTERNAL,
-		  ROUTER_SRC_LB };
+enum router_src {
+	ROUTER_SRC_POD,
+	ROUTER_SRC_CLUSTER,
+	ROUTER_SRC_EXTERNAL,
+	ROUTER_SRC_LB
+};
 
 struct router_announce {
-	struct prefix pfx;   /* a pod CIDR or a host prefix */
-	uint8_t src;	     /* enum router_src */
+	struct prefix pfx;    /* a pod CIDR or a host prefix */
+	uint8_t src;	      /* enum router_src */
 	const char *ns, *svc; /* the Service, NULL for the pod CIDR */
 };
 
@@ -131,12 +135,12 @@ struct router_note {
 
 struct router_desire {
 	enum router_mode mode;
-	const char *node;	  /* this node's name (the snapshot's) */
-	uint32_t asn;		  /* local AS */
-	struct prefix router_id;  /* IPv4 form, always set */
+	const char *node;	   /* this node's name (the snapshot's) */
+	uint32_t asn;		   /* local AS */
+	struct prefix router_id;   /* IPv4 form, always set */
 	const char *router_id_src; /* "config", "InternalIP", "hash of ..." */
 	struct prefix nexthop[FAM_COUNT]; /* this node's, by family */
-	struct router_announce *ann;	   /* sorted by prefix, unique */
+	struct router_announce *ann;	  /* sorted by prefix, unique */
 	size_t n_ann;
 	size_t n_ann_fam[FAM_COUNT];
 	struct router_peer *peers; /* sorted by name, unique */
@@ -160,7 +164,7 @@ int router_desire_build(const struct snapshot *s, const struct desired *core,
 			struct router_desire **out);
 void router_desire_free(struct router_desire *d);
 
-/* --- annotations and values (router_annot.c) -------------------------------- */
+/* --- annotations and values (router_annot.c) ----------------------------- */
 
 #define ANNOT_NODE_ASN "kube-router.io/node.asn"
 #define ANNOT_PEER_IPS "kube-router.io/peer.ips"
@@ -237,11 +241,11 @@ void router_file_free(struct router_file *f);
 /* --- plan (router_plan.c) ------------------------------------------------- */
 
 enum router_op_kind {
-	ROP_BIRD_STOP,	 /* a BIRD this daemon did not start */
+	ROP_BIRD_STOP, /* a BIRD this daemon did not start */
 	ROP_WITHDRAW,
 	ROP_PEER_DEL,
 	ROP_ANNOUNCE,
-	ROP_REANNOUNCE,	 /* same prefix, new next hop */
+	ROP_REANNOUNCE, /* same prefix, new next hop */
 	ROP_PEER_ADD,
 	ROP_PEER_CHANGE,
 	ROP_BIRD_WRITE,	    /* write the file only (BIRD not running) */
@@ -258,10 +262,10 @@ struct router_op {
 
 /* What the plan needs to know of BIRD (router_bird.c fills it). */
 struct router_bird_view {
-	bool managed;	   /* mode managed */
-	bool running;	   /* a BIRD answers, or our child lives */
-	pid_t stale;	   /* daemon: a BIRD of our paths not its child */
-	bool start_now;	   /* managed, not running, no backoff pending */
+	bool managed;	/* mode managed */
+	bool running;	/* a BIRD answers, or our child lives */
+	pid_t stale;	/* daemon: a BIRD of our paths not its child */
+	bool start_now; /* managed, not running, no backoff pending */
 };
 
 /* Pure. have_text NULL: no file on disk. Ops in the order they are
@@ -276,22 +280,22 @@ int router_plan(const struct router_desire *want, const char *have_text,
 char *router_op_format(const struct router_op *op, const char *conf_path,
 		       char *buf, size_t len);
 
-/* --- BIRD the process (router_bird.c) -------------------------------------- */
+/* --- BIRD the process (router_bird.c) ------------------------------------ */
 
 /* What is known of the BIRD at our paths (this process's memory plus the
  * pid file and the control socket). */
 struct router_bird_state {
-	bool running;	  /* our child lives, or a BIRD answers */
-	bool answers;	  /* the control socket answered */
-	pid_t pid;	  /* from our child or the pid file; 0 unknown */
-	bool child;	  /* started by this process (the daemon) */
-	pid_t stale;	  /* alive per the pid file, not our child */
-	bool died;	  /* our child was reaped in this probe */
+	bool running; /* our child lives, or a BIRD answers */
+	bool answers; /* the control socket answered */
+	pid_t pid;    /* from our child or the pid file; 0 unknown */
+	bool child;   /* started by this process (the daemon) */
+	pid_t stale;  /* alive per the pid file, not our child */
+	bool died;    /* our child was reaped in this probe */
 	pid_t died_pid;
-	char exit_text[96]; /* how it ended, when died */
-	unsigned backoff_left_ms; /* before a restart is allowed */
-	char version[64];	  /* greeting, "BIRD 2.0.12 ready." */
-	char sock_err[192];	  /* why the socket did not answer */
+	char exit_text[96];	      /* how it ended, when died */
+	unsigned backoff_left_ms;     /* before a restart is allowed */
+	char version[64];	      /* greeting, "BIRD 2.0.12 ready." */
+	char sock_err[192];	      /* why the socket did not answer */
 	struct router_ctl_conn *conn; /* open when it answered */
 };
 

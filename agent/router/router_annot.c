@@ -61,10 +61,11 @@ int router_parse_asn(const char *s, uint32_t *out)
 
 int router_parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "1", "t", "T", "TRUE", "true",
-					   "True" };
-	static const char *const no[] = { "0", "f", "F", "FALSE", "false",
-					  "False" };
+	static const char *const yes[] = {
+		"1", "t", "T", "TRUE", "true", "True"
+	};
+	static const char *const no[] = { "0",	   "f",	    "F",
+					  "FALSE", "false", "False" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcmp(s, yes[i]))

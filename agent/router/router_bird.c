@@ -73,7 +73,8 @@ unsigned router_bird_restarts(const char **last_exit)
 static void exit_text(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+		snprintf(buf, len, "exited with status %d",
+			 WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
 			 strsignal(WTERMSIG(status)));
@@ -202,7 +203,8 @@ static int spawn_attrs(posix_spawnattr_t *a, bool session)
 	flags |= session ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
 	if (posix_spawnattr_init(a) || posix_spawnattr_setsigmask(a, &none) ||
 	    posix_spawnattr_setsigdefault(a, &all) ||
-	    posix_spawnattr_setpgroup(a, 0) || posix_spawnattr_setflags(a, flags))
+	    posix_spawnattr_setpgroup(a, 0) ||
+	    posix_spawnattr_setflags(a, flags))
 		return -ENOMEM;
 	return 0;
 }
@@ -229,8 +231,7 @@ static int spawn_files(posix_spawn_file_actions_t *fa, int err_fd)
 	return -r;
 }
 
-static int spawn(const char *const argv[], bool session, int err_fd,
-		 pid_t *pid)
+static int spawn(const char *const argv[], bool session, int err_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t a;
@@ -280,9 +281,11 @@ static int start_wait(const struct router_config *c, pid_t pid, char *err,
 int router_bird_start(const struct router_config *c, bool daemon, char *err,
 		      size_t errlen)
 {
-	const char *argv[] = { c->bird_bin,	  "-f", "-c", c->bird_config,
-			       "-s",		  c->bird_socket, "-P",
-			       c->bird_pidfile, NULL };
+	const char *argv[] = { c->bird_bin, "-f",
+			       "-c",	    c->bird_config,
+			       "-s",	    c->bird_socket,
+			       "-P",	    c->bird_pidfile,
+			       NULL };
 	int log_fd = -2, r;
 	pid_t pid;
 

@@ -43,7 +43,7 @@ struct build {
 };
 
 static void note(struct build *b, const char *why, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void note(struct build *b, const char *why, const char *fmt, ...)
 {
@@ -73,7 +73,7 @@ static const char *annot(const struct labels *l, const char *key)
 	return NULL;
 }
 
-/* --- router id, AS --------------------------------------------------------- */
+/* --- router id, AS ------------------------------------------------------- */
 
 static uint32_t fnv1a(const char *s)
 {
@@ -135,7 +135,7 @@ static void local_asn(struct build *b)
 	     b->core->node_name);
 }
 
-/* --- announcements --------------------------------------------------------- */
+/* --- announcements ------------------------------------------------------- */
 
 static void announce(struct build *b, const struct prefix *p, uint8_t src,
 		     const struct service *svc)
@@ -292,7 +292,7 @@ static void announcements(struct build *b)
 	ann_finish(b);
 }
 
-/* --- peers ------------------------------------------------------------------ */
+/* --- peers --------------------------------------------------------------- */
 
 /* An address BIRD can peer with, without an interface to name. */
 static const char *peer_addr_bad(const struct prefix *a)
@@ -365,15 +365,15 @@ static void peer_add(struct build *b, struct router_peer *p)
 		return;
 	}
 	if (peer_name_taken(d, p, &by)) {
-		snprintf(why, sizeof(why), "same address as peer %.64s; skipped",
-			 by);
+		snprintf(why, sizeof(why),
+			 "same address as peer %.64s; skipped", by);
 		note(b, why, "bgp peer %s", p->name);
 		return;
 	}
 	peer_channels(b, p);
 	if (!p->families) {
-		note(b, "no family left with a next hop; skipped", "bgp peer %s",
-		     p->name);
+		note(b, "no family left with a next hop; skipped",
+		     "bgp peer %s", p->name);
 		return;
 	}
 	if (d->n_peers >= ROUTER_PEERS_MAX * 2) {
@@ -446,8 +446,7 @@ struct node_lists {
 };
 
 /* An optional list has either no entry or one per IP. */
-static bool list_fits(struct build *b, const char *key, const char *v,
-		      size_t n)
+static bool list_fits(struct build *b, const char *key, const char *v, size_t n)
 {
 	char why[128];
 
@@ -490,9 +489,9 @@ static int node_peer_entry(const struct node_lists *l, size_t i,
 	*key = ANNOT_PEER_PASSWORDS;
 	if (l->passwords &&
 	    (router_list_item(l->passwords, i, item, sizeof(item)) ||
-	     (item[0] && (router_base64_decode(item, p->password,
-					       sizeof(p->password)) ||
-			  !router_password_ok(p->password)))))
+	     (item[0] &&
+	      (router_base64_decode(item, p->password, sizeof(p->password)) ||
+	       !router_password_ok(p->password)))))
 		return -EINVAL;
 	*key = ANNOT_PEER_LOCALIPS;
 	if (l->localips &&
@@ -508,10 +507,11 @@ static int node_peer_entry(const struct node_lists *l, size_t i,
 static void node_peers(struct build *b)
 {
 	const struct labels *a = &b->core->self->annotations;
-	struct node_lists l = { annot(a, ANNOT_PEER_IPS), annot(a, ANNOT_PEER_ASNS),
-				annot(a, ANNOT_PEER_PORTS),
-				annot(a, ANNOT_PEER_PASSWORDS),
-				annot(a, ANNOT_PEER_LOCALIPS), 0 };
+	struct node_lists l = {
+		annot(a, ANNOT_PEER_IPS),      annot(a, ANNOT_PEER_ASNS),
+		annot(a, ANNOT_PEER_PORTS),    annot(a, ANNOT_PEER_PASSWORDS),
+		annot(a, ANNOT_PEER_LOCALIPS), 0
+	};
 	struct router_peer p;
 	const char *key;
 
@@ -519,8 +519,9 @@ static void node_peers(struct build *b)
 		return;
 	l.n = router_list_count(l.ips);
 	if (!l.asns) {
-		note(b, "no kube-router.io/peer.asns beside it; no peer of "
-			"this node's annotations is used",
+		note(b,
+		     "no kube-router.io/peer.asns beside it; no peer of "
+		     "this node's annotations is used",
 		     "annotation %s of node %s", ANNOT_PEER_IPS,
 		     b->core->node_name);
 		return;
@@ -550,7 +551,7 @@ static int peer_cmp(const void *a, const void *b)
 		      ((const struct router_peer *)b)->name);
 }
 
-/* --- communities, prepend -------------------------------------------------- */
+/* --- communities, prepend ------------------------------------------------ */
 
 static void comm_list(struct build *b, const char *list, bool large,
 		      const char *what)
@@ -573,9 +574,10 @@ static void comm_list(struct build *b, const char *list, bool large,
 	if (bad < 0)
 		return;
 	router_list_item(list, (size_t)bad, item, sizeof(item));
-	note(b, large ? "not a large community (ga:ld1:ld2); skipped"
-		      : "not a community (aa:nn, a number or a well-known "
-			"name); skipped",
+	note(b,
+	     large ? "not a large community (ga:ld1:ld2); skipped"
+		   : "not a community (aa:nn, a number or a well-known "
+		     "name); skipped",
 	     "%s entry %d \"%.40s\"", what, bad + 1, item);
 }
 
@@ -615,7 +617,7 @@ static void prepend(struct build *b)
 	     ANNOT_PREPEND_N, b->core->node_name);
 }
 
-/* --- entry ------------------------------------------------------------------ */
+/* --- entry --------------------------------------------------------------- */
 
 int router_desire_build(const struct snapshot *s, const struct desired *core,
 			const struct router_config *c,

@@ -105,7 +105,7 @@ static void peer_diff(struct ops *o, const struct router_desire *w,
 	while (i < w->n_peers || k < nh) {
 		int c = i == w->n_peers ? 1
 			: k == nh	? -1
-					: strcmp(w->peers[i].name, h->peers[k].name);
+				  : strcmp(w->peers[i].name, h->peers[k].name);
 
 		if (c > 0 && dels)
 			op_peer(o, ROP_PEER_DEL, h->peers[k].summary);

@@ -41,7 +41,7 @@ static const char *const fam_word[FAM_COUNT] = { "ipv4", "ipv6" };
 char *router_peer_summary(const struct router_peer *p, char *buf, size_t len)
 {
 	char a[PREFIX_STRLEN], l[PREFIX_STRLEN], port[16] = "", mh[24] = "",
-	    hold[24] = "";
+						 hold[24] = "";
 
 	if (p->port != 179)
 		snprintf(port, sizeof(port), ", port %u", p->port);
@@ -178,7 +178,8 @@ static void peer(FILE *f, const struct router_config *c,
 	char a[PREFIX_STRLEN], l[PREFIX_STRLEN];
 	unsigned ew = c->error_wait > 300 ? c->error_wait : 300;
 
-	fprintf(f, "\nprotocol bgp '%s' {\n\tdescription \"snapnet peer %s\";\n",
+	fprintf(f,
+		"\nprotocol bgp '%s' {\n\tdescription \"snapnet peer %s\";\n",
 		p->proto, p->name);
 	fprintf(f, "\trouter id %s;\n",
 		addr_format(&d->router_id, a, sizeof(a)));
@@ -279,8 +280,8 @@ static int file_route(struct router_file *f, size_t *cap, const char *s,
 	static const char tail[] = " blackhole;";
 	char p[64];
 
-	if (n < sizeof(tail) || strncmp(s + n - (sizeof(tail) - 1), tail,
-					sizeof(tail) - 1))
+	if (n < sizeof(tail) ||
+	    strncmp(s + n - (sizeof(tail) - 1), tail, sizeof(tail) - 1))
 		return 0;
 	n -= sizeof(tail) - 1;
 	if (n >= sizeof(p))

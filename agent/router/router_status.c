@@ -67,8 +67,10 @@ static void match(const struct router_ctl_proto *protos, size_t n)
 
 	st.held_known = protos != NULL;
 	for (int f = 0; f < FAM_COUNT; f++) {
-		pr = router_ctl_proto_find(protos, n, f ? "snapnet6" : "snapnet4");
-		ch = pr ? router_ctl_channel_find(pr, f ? "ipv6" : "ipv4") : NULL;
+		pr = router_ctl_proto_find(protos, n,
+					   f ? "snapnet6" : "snapnet4");
+		ch = pr ? router_ctl_channel_find(pr, f ? "ipv6" : "ipv4")
+			: NULL;
 		st.held[f] = ch ? ch->imported : 0;
 	}
 	for (size_t i = 0; i < st.n_peers; i++) {
@@ -167,13 +169,14 @@ void router_status_retry(struct pass *p)
 	pass_retry(p, st.retry_ms);
 }
 
-/* --- JSON ------------------------------------------------------------------ */
+/* --- JSON ---------------------------------------------------------------- */
 
 static void add_str(json_object *o, const char *k, const char *v)
 {
 	char *clean = utf8_sanitize(v ? v : "");
 
-	json_object_object_add(o, k, json_object_new_string(clean ? clean : ""));
+	json_object_object_add(o, k,
+			       json_object_new_string(clean ? clean : ""));
 	free(clean);
 }
 
@@ -192,8 +195,8 @@ static json_object *bird_json(const struct router_config *c)
 	json_object *o = json_object_new_object();
 	const char *last = "";
 
-	add_str(o, "mode", router_mode_of(c) == ROUTER_MANAGED ? "managed"
-							     : "external");
+	add_str(o, "mode",
+		router_mode_of(c) == ROUTER_MANAGED ? "managed" : "external");
 	add_str(o, "config", c->bird_config);
 	add_str(o, "socket", c->bird_socket);
 	add_bool(o, "running", st.running);
@@ -277,7 +280,8 @@ void router_status_json(const void *fcfg, struct json_object *obj)
 
 			snprintf(text, sizeof(text), "%.3f", st.t[i]);
 			json_object_object_add(
-			    t, t_names[i], json_object_new_double_s(st.t[i], text));
+			    t, t_names[i],
+			    json_object_new_double_s(st.t[i], text));
 		}
 	json_object_object_add(obj, "timings_ms", t);
 }

@@ -86,9 +86,8 @@ static inline struct router_desire *fx_desire(struct fx *f, const char *node)
 	f->d = NULL;
 	if (desired_build(f->snap, node, &f->core, err, sizeof(err)))
 		fail_msg("%s", err);
-	assert_int_equal(router_desire_build(f->snap, f->core, fx_router(f),
-					     &f->d),
-			 0);
+	assert_int_equal(
+	    router_desire_build(f->snap, f->core, fx_router(f), &f->d), 0);
 	return f->d;
 }
 
@@ -129,9 +128,9 @@ static inline char *fx_anns(const struct router_desire *d, char *buf,
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < d->n_ann && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "",
-				      prefix_format(&d->ann[i].pfx, p,
-						    sizeof(p)));
+		n += (size_t)snprintf(
+		    buf + n, len - n, "%s%s", i ? " " : "",
+		    prefix_format(&d->ann[i].pfx, p, sizeof(p)));
 	return buf;
 }
 

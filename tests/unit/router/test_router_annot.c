@@ -89,9 +89,8 @@ static void test_community(void **state)
 	assert_true(c.large);
 	assert_int_equal(c.a, 64512);
 	assert_int_equal(c.c, 2);
-	assert_int_equal(router_parse_large_community("4294967295:0:4294967295",
-						      &c),
-			 0);
+	assert_int_equal(
+	    router_parse_large_community("4294967295:0:4294967295", &c), 0);
 	assert_int_equal(router_parse_large_community("1:2", &c), -EINVAL);
 	assert_int_equal(router_parse_large_community("1:2:3:4", &c), -EINVAL);
 	assert_int_equal(router_parse_large_community("1:2:x", &c), -EINVAL);
@@ -104,24 +103,24 @@ static void test_comm_list(void **state)
 	int bad;
 
 	(void)state;
-	assert_int_equal(router_parse_comm_list("1:1, no-export ,7", false, v, 4,
-						&n, &bad),
-			 0);
+	assert_int_equal(
+	    router_parse_comm_list("1:1, no-export ,7", false, v, 4, &n, &bad),
+	    0);
 	assert_int_equal(n, 3);
 	assert_int_equal(bad, -1);
 	assert_int_equal(v[2].b, 7);
 	/* a bad entry is named; the others are kept */
 	n = 0;
-	assert_int_equal(router_parse_comm_list("1:1,x,2:2", false, v, 4, &n,
-						&bad),
-			 -EINVAL);
+	assert_int_equal(
+	    router_parse_comm_list("1:1,x,2:2", false, v, 4, &n, &bad),
+	    -EINVAL);
 	assert_int_equal(bad, 1);
 	assert_int_equal(n, 2);
 	/* more than fit */
 	n = 0;
-	assert_int_equal(router_parse_comm_list("1,2,3,4,5", false, v, 4, &n,
-						&bad),
-			 -EINVAL);
+	assert_int_equal(
+	    router_parse_comm_list("1,2,3,4,5", false, v, 4, &n, &bad),
+	    -EINVAL);
 	assert_int_equal(n, 4);
 	assert_int_equal(bad, 4);
 	n = 0;
@@ -142,9 +141,8 @@ static void test_lists(void **state)
 	assert_int_equal(router_list_item("a,", 1, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
 	assert_int_equal(router_list_item("a", 1, buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(router_list_item("0123456789abcdefg", 0, buf,
-					  sizeof(buf)),
-			 -E2BIG);
+	assert_int_equal(
+	    router_list_item("0123456789abcdefg", 0, buf, sizeof(buf)), -E2BIG);
 }
 
 static void test_base64(void **state)
@@ -153,13 +151,11 @@ static void test_base64(void **state)
 
 	(void)state;
 	/* kube-router's docs/bgp.md example, "SecurePassword" + newline */
-	assert_int_equal(router_base64_decode("U2VjdXJlUGFzc3dvcmQK", out,
-					      sizeof(out)),
-			 0);
+	assert_int_equal(
+	    router_base64_decode("U2VjdXJlUGFzc3dvcmQK", out, sizeof(out)), 0);
 	assert_string_equal(out, "SecurePassword");
-	assert_int_equal(router_base64_decode("U2VjdXJlUGFzc3dvcmQ=", out,
-					      sizeof(out)),
-			 0);
+	assert_int_equal(
+	    router_base64_decode("U2VjdXJlUGFzc3dvcmQ=", out, sizeof(out)), 0);
 	assert_string_equal(out, "SecurePassword");
 	assert_int_equal(router_base64_decode("YQ==", out, sizeof(out)), 0);
 	assert_string_equal(out, "a");
@@ -210,10 +206,14 @@ static void test_families(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_asn),	  cmocka_unit_test(test_bool),
-		cmocka_unit_test(test_community), cmocka_unit_test(test_comm_list),
-		cmocka_unit_test(test_lists),	  cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_password),  cmocka_unit_test(test_families),
+		cmocka_unit_test(test_asn),
+		cmocka_unit_test(test_bool),
+		cmocka_unit_test(test_community),
+		cmocka_unit_test(test_comm_list),
+		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_families),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

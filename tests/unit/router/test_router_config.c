@@ -139,7 +139,8 @@ static void test_password_hidden(void **state)
 		   ":4: [peer \"t\"] password = (value not shown)");
 	assert_null(strstr(err, "top"));
 	assert_null(strstr(err, "secret"));
-	expect_err("[peer \"t\"]\npassword = top#secret\n", "(value not shown)");
+	expect_err("[peer \"t\"]\npassword = top#secret\n",
+		   "(value not shown)");
 	assert_null(strstr(err, "top"));
 }
 
@@ -150,8 +151,8 @@ static void test_peer_limit(void **state)
 	(void)state;
 	assert_non_null(text);
 	for (int i = 0; i < 65; i++)
-		p += sprintf(p, "[peer \"p%d\"]\naddress = 10.0.1.%d\nasn = 1\n",
-			     i, i);
+		p += sprintf(
+		    p, "[peer \"p%d\"]\naddress = 10.0.1.%d\nasn = 1\n", i, i);
 	expect_err(text, "more than 64 [peer] sections");
 	free(text);
 }

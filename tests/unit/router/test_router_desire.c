@@ -21,7 +21,7 @@ static char anns[2048];
 /* --- JSON builders ------------------------------------------------------- */
 
 static char *cat(char *dst, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static char *cat(char *dst, const char *fmt, ...)
 {
@@ -49,8 +49,9 @@ static void node(char *doc, int i, const char *fams, const char *annot)
 		cat(doc, "\"fd00:244:0:%d::/64\"", i);
 	cat(doc, "]},\"status\":{\"addresses\":[");
 	if (v4)
-		cat(doc, "{\"type\":\"InternalIP\",\"address\":\"10.0.0.%d\"}%s",
-		    i, v6 ? "," : "");
+		cat(doc,
+		    "{\"type\":\"InternalIP\",\"address\":\"10.0.0.%d\"}%s", i,
+		    v6 ? "," : "");
 	if (v6)
 		cat(doc,
 		    "{\"type\":\"InternalIP\",\"address\":\"fd00:10::%d\"}", i);
@@ -92,7 +93,8 @@ static void slice(char *doc, const char *svc, int fam, const char *node,
 		  bool ready)
 {
 	cat(doc,
-	    "{\"kind\":\"EndpointSlice\",\"apiVersion\":\"discovery.k8s.io/v1\","
+	    "{\"kind\":\"EndpointSlice\",\"apiVersion\":\"discovery.k8s.io/"
+	    "v1\","
 	    "\"metadata\":{\"name\":\"%s-%d-%s\",\"namespace\":\"d\","
 	    "\"labels\":{\"kubernetes.io/service-name\":\"%s\"}},"
 	    "\"addressType\":\"IPv%d\",\"endpoints\":[{\"addresses\":[\"%s\"],"
@@ -139,7 +141,8 @@ static struct router_desire *build(struct fx *f, const char *ini,
 	return fx_desire(f, who);
 }
 
-/* --- announcements --------------------------------------------------------- */
+/* --- announcements ---------------------------------------------------------
+ */
 
 static void web_local(char *doc)
 {
@@ -180,10 +183,11 @@ static void test_etp_cluster(void **state)
 
 	(void)state;
 	build(&f, all_on, "46", NULL, web_cluster, "node-b");
-	assert_string_equal(fx_anns(f.d, buf, sizeof(buf)),
-			    "10.96.0.1/32 10.244.2.0/24 198.51.100.1/32 "
-			    "203.0.113.1/32 2001:db8::1/128 2001:db8:100::1/128 "
-			    "fd00:96::1/128 fd00:244:0:2::/64");
+	assert_string_equal(
+	    fx_anns(f.d, buf, sizeof(buf)),
+	    "10.96.0.1/32 10.244.2.0/24 198.51.100.1/32 "
+	    "203.0.113.1/32 2001:db8::1/128 2001:db8:100::1/128 "
+	    "fd00:96::1/128 fd00:244:0:2::/64");
 	fx_free(&f);
 }
 
@@ -243,8 +247,9 @@ static void test_switches_and_annotations(void **state)
 	      "node-a");
 	assert_int_equal(f.d->n_ann, 0);
 	fx_free(&f);
-	build(&f, "[router]\nadvertise_external_ip = yes\n"
-		  "advertise_loadbalancer_ip = yes\n",
+	build(&f,
+	      "[router]\nadvertise_external_ip = yes\n"
+	      "advertise_loadbalancer_ip = yes\n",
 	      "4", NULL, web_annotated, "node-a");
 	assert_string_equal(fx_anns(f.d, buf, sizeof(buf)),
 			    "10.96.0.1/32 10.244.1.0/24 203.0.113.1/32");
@@ -285,11 +290,12 @@ static void test_peer_families(void **state)
 	const struct router_peer *p;
 
 	(void)state;
-	build(&f, "[peer \"both\"]\naddress = fd00:10::254\nasn = 1\n"
-		  "families = ipv4,ipv6\n"
-		  "[peer \"v4\"]\naddress = 10.0.0.254\nasn = 1\n"
-		  "[peer \"lo\"]\naddress = fd00:10::253\nasn = 1\n"
-		  "local_address = fd00:255::1\n",
+	build(&f,
+	      "[peer \"both\"]\naddress = fd00:10::254\nasn = 1\n"
+	      "families = ipv4,ipv6\n"
+	      "[peer \"v4\"]\naddress = 10.0.0.254\nasn = 1\n"
+	      "[peer \"lo\"]\naddress = fd00:10::253\nasn = 1\n"
+	      "local_address = fd00:255::1\n",
 	      "6", NULL, NULL, "node-a");
 	p = fx_peer(f.d, "both");
 	assert_non_null(p);
@@ -302,8 +308,9 @@ static void test_peer_families(void **state)
 	assert_int_equal(p->nexthop[1].addr[2], 0x02);
 	fx_free(&f);
 	/* dual node: one session, each family its own next hop */
-	build(&f, "[peer \"both\"]\naddress = fd00:10::254\nasn = 1\n"
-		  "families = ipv6,ipv4\n",
+	build(&f,
+	      "[peer \"both\"]\naddress = fd00:10::254\nasn = 1\n"
+	      "families = ipv6,ipv4\n",
 	      "46", NULL, NULL, "node-a");
 	p = fx_peer(f.d, "both");
 	assert_int_equal(p->families, FAM_V4 | FAM_V6);
@@ -329,7 +336,7 @@ static void test_bad_peers(void **state)
 	    "[peer \"quote\"]\naddress = 10.0.0.6\nasn = 1\n"
 	    "password = ab\"cd\n"
 	    "[peer \"hold\"]\naddress = 10.0.0.5\nasn = 1\nhold_time = 2\n";
-	static const char *const bad[] = { "addr", "fam", "local", "ll",
+	static const char *const bad[] = { "addr",   "fam", "local", "ll",
 					   "mapped", "dup", "quote", "hold" };
 	struct fx f;
 	char line[64];
@@ -387,8 +394,8 @@ static void test_node_peers(void **state)
 	snprintf(anns, sizeof(anns),
 		 "\"kube-router.io/peer.ips\":\"10.0.0.251,10.0.0.252\","
 		 "\"kube-router.io/peer.asns\":\"64600\"");
-	build(&f, "[peer \"tor\"]\naddress = 10.0.0.254\nasn = 1\n", "46",
-	      anns, NULL, "node-a");
+	build(&f, "[peer \"tor\"]\naddress = 10.0.0.254\nasn = 1\n", "46", anns,
+	      NULL, "node-a");
 	assert_int_equal(f.d->n_peers, 1);
 	assert_non_null(fx_note(f.d, "peer.asns"));
 	fx_free(&f);
@@ -401,10 +408,11 @@ static void test_node_asn_and_communities(void **state)
 	struct fx f;
 
 	(void)state;
-	snprintf(anns, sizeof(anns),
-		 "\"kube-router.io/node.asn\":\"65536.1\","
-		 "\"kube-router.io/node.bgp.communities\":\"1:1,bogus,no-peer\","
-		 "\"snapnet.io/node.bgp.large-communities\":\"1:2:3,1:2\"");
+	snprintf(
+	    anns, sizeof(anns),
+	    "\"kube-router.io/node.asn\":\"65536.1\","
+	    "\"kube-router.io/node.bgp.communities\":\"1:1,bogus,no-peer\","
+	    "\"snapnet.io/node.bgp.large-communities\":\"1:2:3,1:2\"");
 	build(&f, "[router]\nasn = 65100\n", "4", anns, NULL, "node-a");
 	assert_int_equal(f.d->asn, 65100);
 	assert_non_null(fx_note(f.d, "node.asn"));

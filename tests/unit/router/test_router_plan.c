@@ -28,25 +28,24 @@ static size_t plan_text(const struct router_desire *want, const char *have,
 
 	if (have)
 		assert_int_equal(router_file_parse(have, strlen(have), &f), 0);
-	assert_int_equal(router_plan(want, have, have ? strlen(have) : 0, &f, v,
-				     &ops, &n),
-			 0);
+	assert_int_equal(
+	    router_plan(want, have, have ? strlen(have) : 0, &f, v, &ops, &n),
+	    0);
 	lines[0] = '\0';
 	for (size_t i = 0; i < n; i++)
-		used += (size_t)snprintf(lines + used, sizeof(lines) - used,
-					 "%s\n",
-					 router_op_format(&ops[i], CONF, line,
-							  sizeof(line)));
+		used += (size_t)snprintf(
+		    lines + used, sizeof(lines) - used, "%s\n",
+		    router_op_format(&ops[i], CONF, line, sizeof(line)));
 	free(ops);
 	router_file_free(&f);
 	return n;
 }
 
 static const struct router_bird_view running = { .managed = true,
-						  .running = true,
-						  .start_now = true };
+						 .running = true,
+						 .start_now = true };
 static const struct router_bird_view stopped = { .managed = true,
-						  .start_now = true };
+						 .start_now = true };
 
 static void test_identical_is_nothing(void **state)
 {
@@ -61,9 +60,10 @@ static void test_identical_is_nothing(void **state)
 	assert_int_equal(plan_text(d, d->text, &stopped), 1);
 	assert_string_equal(lines, "bird start\n");
 	/* ...unless a restart must wait (the caller reports it) */
-	assert_int_equal(plan_text(d, d->text,
-				   &(struct router_bird_view){ .managed = true }),
-			 0);
+	assert_int_equal(
+	    plan_text(d, d->text,
+		      &(struct router_bird_view){ .managed = true }),
+	    0);
 	fx_free(&f);
 }
 
@@ -110,13 +110,13 @@ static void test_changes(void **state)
 	fx_router(&f)->peers[0].address[0] = 'x';
 	d = fx_desire(&f, "node-a");
 	assert_int_equal(plan_text(d, old, &running), 4);
-	assert_string_equal(lines,
-			    "bgp withdraw 198.51.100.10/32 via 10.0.0.1\n"
-			    "bgp peer del tor (fd00:10::254 AS 64500, "
-			    "ipv4+ipv6, bfd, password set)\n"
-			    "bgp peer change tor-mh (10.0.0.254 AS 64501, ipv4, "
-			    "local 10.0.0.1, port 1179, multihop 3, hold 30)\n"
-			    "bird configure " CONF "\n");
+	assert_string_equal(
+	    lines, "bgp withdraw 198.51.100.10/32 via 10.0.0.1\n"
+		   "bgp peer del tor (fd00:10::254 AS 64500, "
+		   "ipv4+ipv6, bfd, password set)\n"
+		   "bgp peer change tor-mh (10.0.0.254 AS 64501, ipv4, "
+		   "local 10.0.0.1, port 1179, multihop 3, hold 30)\n"
+		   "bird configure " CONF "\n");
 	free(old);
 	fx_free(&f);
 }
@@ -124,11 +124,10 @@ static void test_changes(void **state)
 /* A new next hop re-announces every prefix of that family. */
 static void test_next_hop_change(void **state)
 {
-	static const char old[] =
-	    "# snapnet: next hop ipv4 10.0.0.99\n"
-	    "protocol static snapnet4 {\n\tipv4;\n"
-	    "\troute 10.244.1.0/24 blackhole;\n"
-	    "\troute 10.96.0.10/32 blackhole;\n}\n";
+	static const char old[] = "# snapnet: next hop ipv4 10.0.0.99\n"
+				  "protocol static snapnet4 {\n\tipv4;\n"
+				  "\troute 10.244.1.0/24 blackhole;\n"
+				  "\troute 10.96.0.10/32 blackhole;\n}\n";
 	struct fx f;
 	struct router_desire *d;
 
@@ -154,7 +153,8 @@ static void test_next_hop_change(void **state)
  * anything. */
 static void test_bird_states(void **state)
 {
-	struct router_bird_view stale = running, external = { .start_now = true };
+	struct router_bird_view stale = running,
+				external = { .start_now = true };
 	struct fx f;
 	struct router_desire *d;
 
@@ -207,12 +207,14 @@ static void test_no_password_in_plan(void **state)
 		for (size_t i = 0; i < ARRAY_SIZE(secrets); i++) {
 			assert_null(strstr(lines, secrets[i]));
 			for (size_t n = 0; n < d->n_notes; n++) {
-				assert_null(strstr(d->notes[n].line, secrets[i]));
-				assert_null(strstr(d->notes[n].why, secrets[i]));
+				assert_null(
+				    strstr(d->notes[n].line, secrets[i]));
+				assert_null(
+				    strstr(d->notes[n].why, secrets[i]));
 			}
 			for (size_t p = 0; p < d->n_peers; p++)
-				assert_null(strstr(d->peers[p].summary,
-						   secrets[i]));
+				assert_null(
+				    strstr(d->peers[p].summary, secrets[i]));
 		}
 		assert_null(strstr(lines, "other-pw"));
 		assert_non_null(strstr(d->text, "other-pw")); /* it is used */

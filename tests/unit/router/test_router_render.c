@@ -137,16 +137,15 @@ static void test_stable(void **state)
  * junk lines. */
 static void test_parse_tolerant(void **state)
 {
-	static const char text[] =
-	    "# snapnet: next hop ipv4 10.0.0.1\n"
-	    "\troute 10.96.0.10/32 blackhole;\n"
-	    "\troute 10.244.1.0/24 blackhole;\n"
-	    "\troute 10.96.0.10/32 blackhole;\n"
-	    "\troute nonsense blackhole;\n"
-	    "\troute 10.1.0.0/16 via 10.0.0.2;\n"
-	    "# snapnet: peer b (10.0.0.3 AS 1, ipv4)\n"
-	    "# snapnet: peer a (10.0.0.2 AS 1, ipv4)\n"
-	    "# snapnet: peer\n";
+	static const char text[] = "# snapnet: next hop ipv4 10.0.0.1\n"
+				   "\troute 10.96.0.10/32 blackhole;\n"
+				   "\troute 10.244.1.0/24 blackhole;\n"
+				   "\troute 10.96.0.10/32 blackhole;\n"
+				   "\troute nonsense blackhole;\n"
+				   "\troute 10.1.0.0/16 via 10.0.0.2;\n"
+				   "# snapnet: peer b (10.0.0.3 AS 1, ipv4)\n"
+				   "# snapnet: peer a (10.0.0.2 AS 1, ipv4)\n"
+				   "# snapnet: peer\n";
 	struct router_file f;
 	char p[PREFIX_STRLEN];
 
