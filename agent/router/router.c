@@ -575,6 +575,7 @@ static int op_run(struct pass *p, const struct router_planned *pl,
 		  const struct router_op *op, char *err, size_t errlen)
 {
 	const struct router_config *c = p->fcfg;
+	int e;
 
 	switch (op->kind) {
 	case ROP_BIRD_STOP:
@@ -585,7 +586,11 @@ static int op_run(struct pass *p, const struct router_planned *pl,
 		return write_and_configure(
 		    p, pl, op->kind == ROP_BIRD_CONFIGURE, err, errlen);
 	case ROP_BIRD_START:
-		return router_bird_start(c, p->daemon, err, errlen);
+		e = router_bird_start(c, p->daemon, err, errlen);
+		/* the start reaped what died at once: no SIGCHLD pass comes */
+		if (e && p->daemon)
+			pass_retry(p, 1000);
+		return e;
 	default:
 		return 0; /* realised by the write/configure */
 	}
@@ -597,15 +602,22 @@ static bool op_is_change(enum router_op_kind k)
 	       k != ROP_BIRD_CONFIGURE && k != ROP_BIRD_START;
 }
 
+static bool is_write(enum router_op_kind k)
+{
+	return k == ROP_BIRD_WRITE || k == ROP_BIRD_CONFIGURE;
+}
+
 /* Announcements and peers are done when the configure that carries them
  * is; when it fails only that op is counted as failed, with BIRD's
- * message, not each of thousands of prefixes. */
+ * message, not each of thousands of prefixes. A BIRD is not started on
+ * nothing: without a file that passed `bird -p` the start fails at once. */
 static int apply(struct pass *p, void *planned)
 {
 	const struct router_config *c = p->fcfg;
 	struct router_planned *pl = planned;
 	char line[LINE_LEN], err[ERRLEN];
 	size_t changes = 0;
+	bool written = false;
 	int e;
 
 	for (size_t i = 0; i < pl->n; i++) {
@@ -616,19 +628,21 @@ static int apply(struct pass *p, void *planned)
 			continue;
 		}
 		err[0] = '\0';
-		e = op_run(p, pl, op, err, sizeof(err));
+		if (op->kind == ROP_BIRD_START && !written &&
+		    access(c->bird_config, F_OK) < 0)
+			e = errf(err, sizeof(err), ENOENT,
+				 "no configuration has passed bird -p yet");
+		else
+			e = op_run(p, pl, op, err, sizeof(err));
+		written |= is_write(op->kind) && !e;
 		if (e) {
-			pass_op_failed(p,
-				       router_op_format(op, c->bird_config,
-							line, sizeof(line)),
-				       err);
+			router_op_format(op, c->bird_config, line,
+					 sizeof(line));
+			pass_op_failed(p, line, err);
 			continue;
 		}
 		pass_done(p);
-		for (; (op->kind == ROP_BIRD_WRITE ||
-			op->kind == ROP_BIRD_CONFIGURE) &&
-		       changes;
-		     changes--)
+		for (; is_write(op->kind) && changes; changes--)
 			pass_done(p);
 	}
 	router_status_refresh(c);

@@ -259,12 +259,14 @@ static int start_wait(const struct router_config *c, pid_t pid, char *err,
 
 	while (now_ms() < end) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
+			bool ours = child.pid == pid;
+
 			exit_text(status, why, sizeof(why));
-			if (child.pid == pid)
+			if (ours)
 				child_died(status);
 			return errf(err, errlen, ECHILD,
 				    "%s %s at once (its log: %s)", c->bird_bin,
-				    why, child.pid ? "snapnet's" : c->bird_log);
+				    why, ours ? "snapnet's" : c->bird_log);
 		}
 		if (router_ctl_open(c->bird_socket, 200, &conn, why,
 				    sizeof(why)) == 0) {
