@@ -80,39 +80,6 @@ const struct config_section cni_section = {
 	.n_keys = sizeof(keys) / sizeof(keys[0]),
 };
 
-/* -1 when unreadable (e.g. IPv6 disabled at boot): planned as "not 1",
- * and the write then fails and is reported with the reason. */
-static int sysctl_read(int family)
-{
-	char *buf;
-	int v = -1;
-
-	if (read_file_small(cni_sysctl_path(family), 64, &buf, NULL) < 0)
-		return -1;
-	if (buf[0] >= '0' && buf[0] <= '9')
-		v = atoi(buf);
-	free(buf);
-	return v;
-}
-
-static int sysctl_write_one(int family, char *err, size_t errlen)
-{
-	const char *path = cni_sysctl_path(family);
-	FILE *f = fopen(path, "we");
-	int r = 0;
-
-	if (!f)
-		return errf(err, errlen, errno, "%s: %s", path,
-			    strerror(errno));
-	if (fputs("1\n", f) < 0)
-		r = -errno;
-	if (fclose(f) < 0 && !r)
-		r = -errno;
-	if (r)
-		return errf(err, errlen, -r, "%s: %s", path, strerror(-r));
-	return 0;
-}
-
 /* The file is compared byte for byte; an unreadable one is "absent",
  * so it is rewritten (and a real problem shows up as a failed write). */
 static void conf_dump(const struct cni_config *c, struct cni_state *s)
@@ -170,7 +137,9 @@ static int state_dump(const struct cni_config *c, struct cni_nl *nl,
 	conf_dump(c, s);
 	conf_temps(c, s);
 	for (int i = 0; i < FAM_COUNT; i++)
-		s->forwarding[i] = sysctl_read(fam_of_index(i));
+		/* -1 (unreadable) is planned as "not 1"; the write then
+		 * fails and is reported with the reason */
+		s->forwarding[i] = sysctl_get(cni_sysctl_path(fam_of_index(i)));
 	return cni_nl_dump(nl, c->bridge, s, err, errlen);
 }
 
@@ -194,7 +163,8 @@ static int op_apply(const struct cni_config *c, struct cni_nl *nl,
 		return cni_nl_addr(nl, c->bridge, op->kind == CNI_OP_ADDR_ADD,
 				   &op->addr, err, errlen);
 	case CNI_OP_SYSCTL:
-		return sysctl_write_one(op->addr.family, err, errlen);
+		return sysctl_set(cni_sysctl_path(op->addr.family), 1, err,
+				  errlen);
 	}
 	return errf(err, errlen, EINVAL, "unknown op");
 }

@@ -29,6 +29,7 @@
 #include "cni/cni.h"
 
 #include <errno.h>
+#include <sys/random.h>
 #include <linux/if_addr.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
@@ -272,6 +273,28 @@ static int add_exists(struct cni_nl *nl, const char *bridge, char *err,
 	return r;
 }
 
+/* A bridge without an address of its own takes the lowest of its ports'
+ * and changes it when a pod's veth with a lower one joins: the pods'
+ * gateway MAC changes under them, and IPv6 pods (which hear no
+ * gratuitous ARP) lose the gateway until their neighbour entry expires.
+ * A random locally administered unicast address given at creation is the
+ * bridge's for good (the kernel never replaces an address that was set). */
+static int set_own_mac(struct rtnl_link *link)
+{
+	uint8_t mac[6];
+	struct nl_addr *a;
+
+	if (getrandom(mac, sizeof(mac), 0) != (ssize_t)sizeof(mac))
+		return -EIO;
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+	a = nl_addr_build(AF_LLC, mac, sizeof(mac));
+	if (!a)
+		return -ENOMEM;
+	rtnl_link_set_addr(link, a);
+	nl_addr_put(a);
+	return 0;
+}
+
 int cni_nl_link_add(struct cni_nl *nl, const char *bridge, unsigned mtu,
 		    char *err, size_t errlen)
 {
@@ -284,6 +307,11 @@ int cni_nl_link_add(struct cni_nl *nl, const char *bridge, unsigned mtu,
 	rtnl_link_set_name(link, bridge);
 	if (mtu)
 		rtnl_link_set_mtu(link, mtu);
+	if ((r = set_own_mac(link)) < 0) {
+		rtnl_link_put(link);
+		return errf(err, errlen, -r, "link add %s: %s", bridge,
+			    strerror(-r));
+	}
 	r = rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL);
 	if (r == -NLE_EXIST) {
 		rtnl_link_put(link);

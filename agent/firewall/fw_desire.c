@@ -749,8 +749,17 @@ static int tails(struct build *b, struct acc *acc)
 	int e = 0;
 
 	for (int c = CH_INGRESS; !e && c <= CH_EGRESS; c++) {
-		e = rule_add(&ch[c], false, "-m mark --mark 0x0/%s -j %s",
-			     b->mark, b->reject);
+		/* TCP gets a reset: an ICMPv6 error that meets a connect()
+		 * in progress is only a soft error, so an IPv6 client would
+		 * wait for the SYN's retransmission to learn */
+		e = rule_add(&ch[c], false,
+			     "-p tcp -m mark --mark 0x0/%s -j REJECT "
+			     "--reject-with tcp-reset",
+			     b->mark);
+		if (!e)
+			e = rule_add(&ch[c], false,
+				     "-m mark --mark 0x0/%s -j %s", b->mark,
+				     b->reject);
 		if (!e)
 			e = rule_add(&ch[c], false,
 				     "-j MARK --set-xmark 0x0/%s", b->mark);

@@ -29,37 +29,14 @@ static const char *bridge_nf_path(int family)
 	return family == AF_INET6 ? BRIDGE_NF_V6 : BRIDGE_NF_V4;
 }
 
-static int sysctl_get(const char *path)
+static int bridge_nf_set(int family, char *err, size_t errlen)
 {
-	char *buf;
-	int v = -1;
+	int e = sysctl_set(bridge_nf_path(family), 1, err, errlen);
 
-	if (read_file_small(path, 64, &buf, NULL) < 0)
-		return -1;
-	if (buf[0] >= '0' && buf[0] <= '9')
-		v = atoi(buf);
-	free(buf);
-	return v;
-}
-
-static int sysctl_set_one(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "we");
-	int r = 0;
-
-	if (!f)
-		return errf(err, errlen, errno, "%s: %s%s", path,
-			    strerror(errno),
-			    errno == ENOENT ? " (br_netfilter not loaded: "
-					      "modprobe br_netfilter)"
-					    : "");
-	if (fputs("1\n", f) < 0)
-		r = -errno;
-	if (fclose(f) < 0 && !r)
-		r = -errno;
-	if (r)
-		return errf(err, errlen, -r, "%s: %s", path, strerror(-r));
-	return 0;
+	if (e == -ENOENT)
+		snprintf(err + strlen(err), errlen - strlen(err),
+			 " (br_netfilter not loaded: modprobe br_netfilter)");
+	return e;
 }
 
 static int cmp_set(const void *a, const void *b)
@@ -282,8 +259,7 @@ static void phase_sets(struct fam_run *r)
 		     op->kind != FW_SET_UPDATE && op->kind != FW_SET_REPLACE))
 			continue;
 		e = op->kind == FW_SYSCTL
-			? sysctl_set_one(bridge_nf_path(r->family), err,
-					 sizeof(err))
+			? bridge_nf_set(r->family, err, sizeof(err))
 			: set_op(r, op, err, sizeof(err));
 		if (!e) {
 			pass_done(r->p);

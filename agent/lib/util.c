@@ -597,3 +597,33 @@ void par_run(void (*fn)(void *), void *const *args, size_t n)
 		if (started[i])
 			pthread_join(tid[i], NULL);
 }
+
+int sysctl_get(const char *path)
+{
+	char *buf;
+	int v = -1;
+
+	if (read_file_small(path, 64, &buf, NULL) < 0)
+		return -1;
+	if (buf[0] >= '0' && buf[0] <= '9')
+		v = atoi(buf);
+	free(buf);
+	return v;
+}
+
+int sysctl_set(const char *path, int value, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "we");
+	int r = 0;
+
+	if (!f)
+		return errf(err, errlen, errno, "%s: %s", path,
+			    strerror(errno));
+	if (fprintf(f, "%d\n", value) < 0)
+		r = -errno;
+	if (fclose(f) < 0 && !r)
+		r = -errno;
+	if (r)
+		return errf(err, errlen, -r, "%s: %s", path, strerror(-r));
+	return 0;
+}

@@ -79,6 +79,12 @@ int array_grow(void *arr, size_t *cap, size_t need, size_t size);
 int array_grow_from(void *arr, size_t *cap, size_t need, size_t size,
 		    size_t first);
 
+/* A /proc/sys file's integer value, -1 when unreadable (e.g. IPv6
+ * disabled at boot, a module not loaded). */
+int sysctl_get(const char *path);
+/* Writes value to it; 0 or -errno with "PATH: why" in err. */
+int sysctl_set(const char *path, int value, char *err, size_t errlen);
+
 /* Runs fn(args[i]) for every i < n concurrently: one thread per call
  * but the first, which runs in the caller (n <= PAR_MAX; a call whose
  * thread cannot be made, or beyond PAR_MAX, runs in the caller). Each
