@@ -824,7 +824,8 @@ static void prune(struct build *b)
 		chain_drop(f, CH_INGRESS);
 	if (!b->any_out && !deny)
 		chain_drop(f, CH_INPUT);
-	qsort(f->sets, f->n_sets, sizeof(*f->sets), cmp_set);
+	if (f->n_sets > 1)
+		qsort(f->sets, f->n_sets, sizeof(*f->sets), cmp_set);
 }
 
 static int build_family(struct build *b)
@@ -936,6 +937,8 @@ const struct fw_set *fw_family_set(const struct fw_family *f, const char *name)
 	struct fw_set key;
 
 	snprintf(key.name, sizeof(key.name), "%s", name);
+	if (!f->n_sets)
+		return NULL; /* bsearch() wants a base even for no element */
 	return bsearch(&key, f->sets, f->n_sets, sizeof(*f->sets), cmp_set);
 }
 

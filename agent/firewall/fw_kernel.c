@@ -119,8 +119,9 @@ static int dump_sets(struct fw_have *h, char *err, size_t errlen)
 	free(info);
 	sets_close(ctx);
 	for (int i = 0; i < FAM_COUNT; i++)
-		qsort(h->fam[i].sets, h->fam[i].n_sets, sizeof(*h->fam[i].sets),
-		      cmp_set);
+		if (h->fam[i].n_sets > 1)
+			qsort(h->fam[i].sets, h->fam[i].n_sets,
+			      sizeof(*h->fam[i].sets), cmp_set);
 	return e;
 }
 

@@ -451,7 +451,8 @@ int sets_members_norm(enum sets_type t, int family,
 		}
 		k++;
 	}
-	qsort(v, k, sizeof(*v), cmp_qsort);
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_qsort);
 	for (i = 0, n = 0; i < k; i++) {
 		if (n && !sets_member_cmp(&v[n - 1], &v[i])) {
 			if (v[n - 1].nomatch == v[i].nomatch)
@@ -1220,7 +1221,8 @@ static int sync_existing(struct sets_ctx *c, const char *name, enum sets_type t,
 
 	if ((r = sets_members(c, name, &have, &n_have, err, errlen)))
 		return r;
-	qsort(have, n_have, sizeof(*have), cmp_qsort);
+	if (n_have > 1)
+		qsort(have, n_have, sizeof(*have), cmp_qsort);
 	r = sets_diff(m, n, have, n_have, &del, &n_del, &add, &n_add);
 	free(have);
 	small = n / SMALL_SHARE > SMALL_CHANGE ? n / SMALL_SHARE : SMALL_CHANGE;
