@@ -5,16 +5,25 @@
  * a slim one) give the same text, and a diff shows what differs.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/util.h"
 #include "snapshot/snapshot.h"
+
+/* An annotation that holds secrets (kube-router.io/peer.passwords): its
+ * value never reaches a dump, which ends up in terminals and bug reports. */
+static bool secret_key(const char *key)
+{
+	return strstr(key, "password") != NULL;
+}
 
 static void labels(FILE *o, const char *who, const char *what,
 		   const struct labels *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
 		fprintf(o, "%s %s %s=%s\n", who, what, l->v[i].key,
-			l->v[i].value);
+			secret_key(l->v[i].key) ? "(not shown)"
+						: l->v[i].value);
 }
 
 static void pfx(FILE *o, const char *who, const char *what,

@@ -92,6 +92,26 @@ static void test_golden(void **state)
 
 /* ---- fields and defaults ---------------------------------------- */
 
+/* A dump never shows a password annotation's value (base64 BGP
+ * passwords of kube-router.io/peer.passwords). */
+static void test_dump_hides_passwords(void **state)
+{
+	struct snapshot *s;
+	char *d;
+
+	(void)state;
+	s = parse(LIST("{\"kind\":\"Node\",\"metadata\":{\"name\":\"n0\","
+		       "\"annotations\":{\"kube-router.io/peer.passwords\":"
+		       "\"czNjcmV0\",\"kube-router.io/peer.ips\":"
+		       "\"10.0.0.254\"}}}"));
+	d = dump_of(s);
+	assert_null(strstr(d, "czNjcmV0"));
+	assert_non_null(strstr(d, "kube-router.io/peer.passwords=(not shown)"));
+	assert_non_null(strstr(d, "kube-router.io/peer.ips=10.0.0.254"));
+	free(d);
+	snapshot_free(s);
+}
+
 static void test_pod(void **state)
 {
 	struct snapshot *s;
@@ -595,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_rejected),
 		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_dump_hides_passwords),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
