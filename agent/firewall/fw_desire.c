@@ -409,40 +409,6 @@ static int peer_key(const struct netpol *np, const struct np_peer *peer,
 	return e;
 }
 
-/* The set that matches the peer's addresses, or NULL when the peer can
- * match nothing in this family (an ipBlock of the other one). */
-static int peer_set(struct ctx *x, const struct np_peer *peer, char *out)
-{
-	struct build *b = x->b;
-	struct fw_buf k = { 0 };
-	struct fw_set *set;
-	bool fresh;
-	int e;
-
-	*out = '\0';
-	if (peer->ipblock && peer->cidr.family != b->family)
-		return 0;
-	e = peer_key(x->np, peer, &k);
-	if (!e)
-		e = set_get(b, peer->ipblock ? FW_ROLE_NET : FW_ROLE_PEER,
-			    peer->ipblock ? SETS_HASH_NET : SETS_HASH_IP, &k,
-			    &set, &fresh);
-	if (!e && fresh) {
-		void *arg[2] = { set, &b->family };
-
-		e = peer->ipblock
-			? fill_block(set, peer)
-			: fw_peer_each(b->runs, x->np->ns, peer, b->family,
-				       add_pod_ip, arg);
-		if (!e)
-			e = set_norm(set, b->family);
-	}
-	fw_buf_free(&k);
-	if (!e)
-		memcpy(out, set->name, sizeof(set->name));
-	return e;
-}
-
 /* Calls fn for each pod of this node that the policy selects. */
 static int each_target(struct build *b, const struct netpol *np, fw_pod_fn fn,
 		       void *arg)
@@ -461,15 +427,82 @@ static int each_target(struct build *b, const struct netpol *np, fw_pod_fn fn,
 	return 0;
 }
 
+/* What fills a set the first time its key is met (members depend on the
+ * key only, so a set met again is already full). */
+typedef int (*fill_fn)(struct ctx *x, struct fw_set *set, const void *arg);
+
+/* The set of this role and key, filled when new; its name into out. */
+static int keyed_set(struct ctx *x, const char *role, enum sets_type type,
+		     const struct fw_buf *k, fill_fn fill, const void *arg,
+		     char *out)
+{
+	struct fw_set *set;
+	bool fresh;
+	int e = set_get(x->b, role, type, k, &set, &fresh);
+
+	if (!e && fresh) {
+		e = fill(x, set, arg);
+		if (!e)
+			e = set_norm(set, x->b->family);
+	}
+	if (!e)
+		memcpy(out, set->name, sizeof(set->name));
+	return e;
+}
+
+static int fill_peer(struct ctx *x, struct fw_set *set, const void *arg)
+{
+	const struct np_peer *peer = arg;
+	struct build *b = x->b;
+
+	if (peer->ipblock)
+		return fill_block(set, peer);
+	return fw_peer_each(b->runs, x->np->ns, peer, b->family, add_pod_ip,
+			    (void *[]){ set, &b->family });
+}
+
+/* The set that matches the peer's addresses; out stays "" when the peer
+ * can match nothing in this family (an ipBlock of the other one). */
+static int peer_set(struct ctx *x, const struct np_peer *peer, char *out)
+{
+	struct fw_buf k = { 0 };
+	int e;
+
+	*out = '\0';
+	if (peer->ipblock && peer->cidr.family != x->b->family)
+		return 0;
+	e = peer_key(x->np, peer, &k);
+	if (!e)
+		e = keyed_set(x, peer->ipblock ? FW_ROLE_NET : FW_ROLE_PEER,
+			      peer->ipblock ? SETS_HASH_NET : SETS_HASH_IP, &k,
+			      fill_peer, peer, out);
+	fw_buf_free(&k);
+	return e;
+}
+
+struct nport_fill {
+	const struct np_peer *peer;
+	const struct np_port *q;
+};
+
+static int fill_nport(struct ctx *x, struct fw_set *set, const void *arg)
+{
+	const struct nport_fill *f = arg;
+	struct build *b = x->b;
+	struct nport_arg a = { set, b->family, f->q->name, f->q->proto };
+
+	return x->in ? each_target(b, x->np, add_pod_nport, &a)
+		     : fw_peer_each(b->runs, x->np->ns, f->peer, b->family,
+				    add_pod_nport, &a);
+}
+
 /* The named port's set: on the peer's pods for egress, on this policy's
  * targets for ingress (the port is the destination's). */
 static int nport_set(struct ctx *x, const struct np_peer *peer,
 		     const struct np_port *q, char *out)
 {
-	struct build *b = x->b;
+	struct nport_fill f = { peer, q };
 	struct fw_buf k = { 0 };
-	struct fw_set *set;
-	bool fresh;
 	int e;
 
 	e = x->in ? fw_buf_add(&k, x->tk->s, x->tk->len)
@@ -478,20 +511,9 @@ static int nport_set(struct ctx *x, const struct np_peer *peer,
 		e = fw_buf_printf(&k, "\x1d%s\x1f%s", q->name,
 				  fw_proto_arg(q->proto));
 	if (!e)
-		e = set_get(b, FW_ROLE_NPORT, SETS_HASH_IP_PORT, &k, &set,
-			    &fresh);
-	if (!e && fresh) {
-		struct nport_arg a = { set, b->family, q->name, q->proto };
-
-		e = x->in ? each_target(b, x->np, add_pod_nport, &a)
-			  : fw_peer_each(b->runs, x->np->ns, peer, b->family,
-					 add_pod_nport, &a);
-		if (!e)
-			e = set_norm(set, b->family);
-	}
+		e = keyed_set(x, FW_ROLE_NPORT, SETS_HASH_IP_PORT, &k,
+			      fill_nport, &f, out);
 	fw_buf_free(&k);
-	if (!e)
-		memcpy(out, set->name, sizeof(set->name));
 	return e;
 }
 

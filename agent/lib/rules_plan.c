@@ -33,7 +33,8 @@
  * Fails with -EINVAL (bad desire or malformed dump), -EPROTO (a table
  * iptables-nft cannot show) or -ENOMEM.
  */
-#include "rules.h"
+#include "lib/rules.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -49,18 +50,8 @@
 
 /* --- error text --- */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* A bad input: the text in err, -EINVAL. */
+#define fail(err, errlen, ...) errf(err, errlen, EINVAL, __VA_ARGS__)
 
 /* --- quoting and tokens, as iptables-save prints arguments --- */
 

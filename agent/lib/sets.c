@@ -28,7 +28,8 @@
  * libipset keeps process-wide state (its table of set types, loaded once
  * here); a context is one session, used by one thread.
  */
-#include "sets.h"
+#include "lib/sets.h"
+#include "lib/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,18 +49,8 @@
 #define SMALL_CHANGE 64	      /* sync: up to this many single changes... */
 #define SMALL_SHARE 16	      /* ...or 1/16 of the set, else replace */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* A bad input: the text in err, -EINVAL. */
+#define fail(err, errlen, ...) errf(err, errlen, EINVAL, __VA_ARGS__)
 
 /* --- types and names --- */
 
