@@ -285,6 +285,21 @@ int scan_expect(struct scan *s, char c, const char *what)
 	return 0;
 }
 
+int scan_next(struct scan *s, char close)
+{
+	int c = scan_peek(s);
+
+	if (c == ',' || c == (unsigned char)close) {
+		s->pos++;
+		return c == (unsigned char)close;
+	}
+	if (c == -1)
+		return scan_fail(s, s->len, "unexpected end of input");
+	return scan_fail(s, s->pos,
+			 close == '}' ? "expected ',' or '}' in object"
+				      : "expected ',' or ']' in array");
+}
+
 int scan_string(struct scan *s, struct scan_str *out)
 {
 	uptr end = (uptr)s->buf + s->len, p;

@@ -42,6 +42,10 @@ int scan_peek(struct scan *s);
 /* Skips whitespace and consumes byte c, or fails with "expected WHAT". */
 int scan_expect(struct scan *s, char c, const char *what);
 
+/* After a member or element: skips whitespace, consumes ',' (returns 0) or
+ * `close` (returns 1), else fails with "expected ',' or ..." (-EINVAL). */
+int scan_next(struct scan *s, char close);
+
 /* Skips whitespace and scans a string token (which must start there). */
 int scan_string(struct scan *s, struct scan_str *out);
 

@@ -124,20 +124,9 @@ static int wrong_type(struct load *ld, unsigned depth, const char *where,
 /* After a member or element: 0 on ',', 1 on `close`, else a syntax error. */
 static int next_or_close(struct load *ld, char close)
 {
-	struct scan *sc = &ld->sc;
-	int c = scan_peek(sc);
+	int r = scan_next(&ld->sc, close);
 
-	if (c == ',' || c == close) {
-		sc->pos++;
-		return c == close;
-	}
-	if (c == -1)
-		scan_fail(sc, sc->len, "unexpected end of input");
-	else
-		scan_fail(sc, sc->pos,
-			  close == '}' ? "expected ',' or '}' in object"
-				       : "expected ',' or ']' in array");
-	return syntax_err(ld);
+	return r < 0 ? syntax_err(ld) : r;
 }
 
 /* `"key":` with the scanner's own wording for what is missing. */

@@ -178,20 +178,9 @@ int walk_key(struct walk *w, struct scan_str *key)
 /* After a member or element: 0 on ',', 1 on `close`. */
 int walk_next(struct walk *w, char close)
 {
-	struct scan *sc = w->sc;
-	int c = scan_peek(sc);
+	int r = scan_next(w->sc, close);
 
-	if (c == ',' || c == close) {
-		sc->pos++;
-		return c == close;
-	}
-	if (c == -1)
-		scan_fail(sc, sc->len, "unexpected end of input");
-	else
-		scan_fail(sc, sc->pos,
-			  close == '}' ? "expected ',' or '}' in object"
-				       : "expected ',' or ']' in array");
-	return walk_syntax(w);
+	return r < 0 ? walk_syntax(w) : r;
 }
 
 static int object_body(struct walk *w, walk_member_fn fn, void *arg)
