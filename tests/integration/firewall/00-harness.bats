@@ -13,8 +13,6 @@ bats_require_minimum_version 1.5.0
 NP_CONFIG=()
 load lib/netpol
 
-setup_file() { np_setup_file; }
-teardown_file() { np_teardown_file; }
 teardown() {
 	[[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose
 	np_hand_rules del 2>/dev/null || true

@@ -13,10 +13,6 @@ bats_require_minimum_version 1.5.0
 NP_CONFIG=(firewall.enabled=yes)
 load lib/netpol
 
-setup_file() { np_setup_file; }
-teardown_file() { np_teardown_file; }
-teardown() { [[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose; }
-
 no_policy() {
 	np_case "$1"
 	np_hosts on

@@ -15,10 +15,6 @@ bats_require_minimum_version 1.5.0
 NP_CONFIG=(firewall.enabled=yes)
 load lib/netpol
 
-setup_file() { np_setup_file; }
-teardown_file() { np_teardown_file; }
-teardown() { [[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose; }
-
 # x/a admits only x/b (ingress); y/c may only talk to y/a (egress).
 pod_selector() {
 	np_case "$1"

@@ -22,10 +22,6 @@ bats_require_minimum_version 1.5.0
 NP_CONFIG=(firewall.enabled=yes)
 load lib/netpol
 
-setup_file() { np_setup_file; }
-teardown_file() { np_teardown_file; }
-teardown() { [[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose; }
-
 # Upstream "should enforce policy based on Ports": x/a admits namespace y
 # on TCP 81 only. x/b may send to TCP 80 only (no protocol: TCP).
 numeric_ports() {

@@ -18,10 +18,6 @@ bats_require_minimum_version 1.5.0
 NP_CONFIG=(firewall.enabled=yes)
 load lib/netpol
 
-setup_file() { np_setup_file; }
-teardown_file() { np_teardown_file; }
-teardown() { [[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose; }
-
 # x/a may send only to node-b's pod CIDR except y/a; z/b admits only
 # node-a's pod CIDR except x/c.
 ipblock_except() {

@@ -14,10 +14,6 @@ bats_require_minimum_version 1.5.0
 NP_CONFIG=(firewall.enabled=yes)
 load lib/netpol
 
-setup_file() { np_setup_file; }
-teardown_file() { np_teardown_file; }
-teardown() { [[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose; }
-
 foreign_add() { # NODE
 	local ns
 	ns=$(cl_ns "$1")

@@ -1003,3 +1003,10 @@ np_diagnose() {
 		np_fw_sets "$n"
 	done
 }
+
+# The hooks of a firewall bats file: one cluster per file, diagnostics
+# when a test fails. A file that needs more defines its own teardown after
+# `load lib/netpol` (bash keeps the last definition).
+setup_file() { np_setup_file; }
+teardown_file() { np_teardown_file; }
+teardown() { [[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose; }
