@@ -9,8 +9,9 @@
 #   tests/fuzz/run.sh cover [TARGET...]      line coverage of agent/ over
 #                                            the corpus so far (llvm-cov)
 #
-# Targets: snapshot (snapshot_parse/snapshot_load + desired_build) and
-# config (config_load). Everything the run writes goes under build/fuzz/:
+# Targets: snapshot (snapshot_parse/snapshot_load + desired_build),
+# cache (a warm load with the previous snapshot's records = a cold one)
+# and config (config_load). Everything the run writes goes under build/fuzz/:
 #   obj/ bin/      objects and fuzzers (ASan+UBSan+libFuzzer)
 #   seeds/T/       the seed corpus, copied from examples/ on each run
 #   regs/T/        tests/fuzz/regressions/T-*, replayed by `regress` only
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/../.." || exit 1
 CC=${CC:-clang}
 OUT=build/fuzz
 PKGS="inih json-c libnl-3.0 libnl-route-3.0 libmnl libipset libxxhash"
-ALL_TARGETS="snapshot config"
+ALL_TARGETS="snapshot cache config"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -Iagent
 	$(pkg-config --cflags $PKGS)"
@@ -61,15 +62,55 @@ build() {
 	done
 }
 
+# The cache target's seeds: pairs "A\n%%\nB" of documents from examples/
+# and variations of them made with jq (items reordered, one dropped, one
+# label changed), and a good A with each semantic error as B.
+pair() { { cat "$1"; printf '\n%%%%\n'; cat "$2"; } >"$3"; }
+
+cache_seeds() {
+	local d=$OUT/seeds/cache v=$OUT/seeds/cache-var a i=0 f
+	local docs=(examples/cluster-ipv4.json examples/cluster-ipv6.json
+		examples/cluster-dual.json examples/valid/nulls.json
+		examples/valid/duplicate-keys-last-wins.json
+		examples/valid/empty-strings-unset.json
+		examples/valid/not-realisable.json)
+	mkdir -p "$v"
+	for a in "${docs[@]}"; do
+		i=$((i + 1))
+		jq '.items |= reverse' "$a" >"$v/$i-rev.json"
+		jq 'del(.items[0])' "$a" >"$v/$i-drop.json"
+		jq '(first(.items[] | select(.metadata.labels != null))
+			.metadata.labels) += {"fuzz": "changed"}' \
+			"$a" >"$v/$i-label.json"
+		pair "$a" "$a" "$d/$i-same"
+		for f in rev drop label; do
+			pair "$a" "$v/$i-$f.json" "$d/$i-$f"
+			pair "$v/$i-$f.json" "$a" "$d/$i-$f-back"
+		done
+		pair "$a" "${docs[$((i % ${#docs[@]}))]}" "$d/$i-next"
+	done
+	rm -rf "$v"
+	for f in examples/invalid/semantic/*.json; do
+		pair examples/cluster-dual.json "$f" "$d/bad-$(basename "$f")"
+	done
+}
+
 seeds() {
+	local t
 	rm -rf $OUT/seeds $OUT/regs
-	mkdir -p $OUT/seeds/snapshot $OUT/seeds/config $OUT/regs/snapshot \
-		$OUT/regs/config
+	for t in $ALL_TARGETS; do
+		mkdir -p $OUT/seeds/$t $OUT/regs/$t
+	done
 	find examples -name '*.json' -exec cp -t $OUT/seeds/snapshot {} +
 	cp examples/agent.ini $OUT/seeds/config/
+	cache_seeds || die "cannot make the cache target's seeds"
+	# the cache target reads snapshots: their dictionary and the separator
+	cp tests/fuzz/snapshot.dict tests/fuzz/config.dict $OUT/
+	{ cat tests/fuzz/snapshot.dict; echo '"\x0a%%\x0a"'; } >$OUT/cache.dict
 	# not seeds: an open bug's input would stop every run at startup
-	cp tests/fuzz/regressions/snapshot-* $OUT/regs/snapshot/ 2>/dev/null
-	cp tests/fuzz/regressions/config-* $OUT/regs/config/ 2>/dev/null
+	for t in $ALL_TARGETS; do
+		cp tests/fuzz/regressions/$t-* $OUT/regs/$t/ 2>/dev/null
+	done
 	return 0
 }
 
@@ -82,7 +123,7 @@ fuzz() {
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$OUT/bin/fuzz_$t -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-		-dict=tests/fuzz/$t.dict \
+		-dict=$OUT/$t.dict \
 		-artifact_prefix=$OUT/crashes/$t/ ${FUZZ_ARGS:-} \
 		$OUT/corpus/$t $OUT/seeds/$t 2>&1 | tee $OUT/$t.log |
 		grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|invariant'
@@ -119,6 +160,8 @@ declare -A COVER_SRCS=(
 	[snapshot]="agent/lib/scan.c agent/snapshot/snapshot.c
 		agent/snapshot/snapshot_node.c agent/snapshot/snapshot_check.c
 		agent/snapshot/snapshot_guard.c agent/core/desired.c"
+	[cache]="agent/snapshot/snapshot_item.c agent/snapshot/snapshot_index.c
+		agent/snapshot/snapshot_rec.c"
 	[config]="agent/core/config.c"
 )
 
