@@ -47,6 +47,15 @@ static const struct config_key keys[] = {
 	FKEY("backend", K_STR, backend, 0, 0, "auto, nft or legacy"),
 	FKEY("mark", K_UINT, mark, 1, 0x80000000ULL,
 	     "one bit of the packet mark, e.g. 0x100000"),
+	FKEY("log_denied", K_BOOL, log_denied, 0, 0, "yes or no"),
+	FKEY("nflog_group", K_UINT, nflog_group, 0, 65535,
+	     "an NFLOG group, 0 to 65535"),
+	/* above 600 a minute the kernel's rounding shows in iptables-save
+	 * (999/min reads back as 1000/min) and the rule would never match
+	 * what we wrote */
+	FKEY("log_limit", K_UINT, log_limit, 1, 600,
+	     "packets a minute, 1 to 600"),
+	FKEY("log_burst", K_UINT, log_burst, 1, 10000, "1 to 10000"),
 };
 /* clang-format on */
 
@@ -58,6 +67,10 @@ static void defaults(void *sec)
 	c->default_deny_new_pods = false;
 	snprintf(c->backend, sizeof(c->backend), "auto");
 	c->mark = 0x100000;
+	c->log_denied = true;
+	c->nflog_group = 100;
+	c->log_limit = 10;
+	c->log_burst = 10;
 }
 
 static int check(const void *sec, char *err, size_t errlen)

@@ -31,6 +31,12 @@ struct firewall_config {
 	bool default_deny_new_pods;
 	char backend[8]; /* auto | nft | legacy */
 	unsigned mark;	 /* one packet mark bit, borrowed inside our chains */
+	/* denied packets to NFLOG before they are rejected (kube-router:
+	 * group 100, 10/minute, burst 10), e.g. `tcpdump -i nflog:100` */
+	bool log_denied;
+	unsigned nflog_group; /* 0..65535 */
+	unsigned log_limit;   /* packets a minute, per rule: 1..600 */
+	unsigned log_burst;   /* 1..10000 */
 };
 
 extern const struct config_section firewall_section;

@@ -36,6 +36,8 @@ struct build {
 	int family;
 	char mark[16];	    /* "0x100000" */
 	const char *reject; /* the REJECT target with its reason */
+	char log[96];	    /* "-m limit ... --nflog-prefix snapnet-deny-" */
+	char log_group[32]; /* " --nflog-group 100" ("" for group 0) */
 	struct span local;  /* this node's pods in s->pods_by_node */
 	const struct fw_runs *runs;
 	/* name -> index + 1 in f->sets, open addressing */
@@ -338,6 +340,43 @@ static int rule_add(struct fw_chain *ch, bool sctp, const char *fmt, ...)
 	ch->rules[ch->n] = r;
 	ch->sctp[ch->n++] = sctp;
 	return 0;
+}
+
+/* The rate-limited NFLOG rule in front of a reject: `match` selects what
+ * the next rule rejects, `what` names why in the log prefix. Written in
+ * iptables-save's form: the limit's rate as N/sec when it is whole
+ * seconds, the default burst (5) and group (0) left out. */
+static int log_add(struct build *b, struct fw_chain *ch, const char *match,
+		   const char *what)
+{
+	if (!b->c->log_denied)
+		return 0;
+	return rule_add(ch, false, "%s%s%s%s%s", match, *match ? " " : "",
+			b->log, what, b->log_group);
+}
+
+static void log_prepare(struct build *b)
+{
+	const struct firewall_config *c = b->c;
+	char burst[32] = "";
+
+	if (c->log_burst != 5)
+		snprintf(burst, sizeof(burst), " --limit-burst %u",
+			 c->log_burst);
+	if (c->log_limit % 60)
+		snprintf(b->log, sizeof(b->log),
+			 "-m limit --limit %u/min%s -j NFLOG --nflog-prefix "
+			 "snapnet-deny-",
+			 c->log_limit, burst);
+	else
+		snprintf(b->log, sizeof(b->log),
+			 "-m limit --limit %u/sec%s -j NFLOG --nflog-prefix "
+			 "snapnet-deny-",
+			 c->log_limit / 60, burst);
+	b->log_group[0] = '\0';
+	if (c->nflog_group)
+		snprintf(b->log_group, sizeof(b->log_group),
+			 " --nflog-group %u", c->nflog_group);
 }
 
 /* "SNAPNET-FW-I-" + 15 characters of the hash of the policy's name. */
@@ -692,6 +731,15 @@ static int add_local(void *arg, const struct pod *p)
 	return add_pod_ip(arg, p);
 }
 
+/* Logs, then rejects, what `match` selects. */
+static int deny(struct build *b, struct fw_chain *ch, const char *match,
+		const char *what)
+{
+	int e = log_add(b, ch, match, what);
+
+	return e ? e : rule_add(ch, false, "%s -j %s", match, b->reject);
+}
+
 /* Pods of this node that the snapshot does not list yet are held back:
  * addresses of the pod CIDR outside the set of known pods (the host's own
  * addresses in it, the bridge's gateway, are not pods). */
@@ -699,7 +747,7 @@ static int deny_new(struct build *b, struct fw_set *known_acc)
 {
 	const struct prefix *cidr = &b->core->pod_cidr[fam_index(b->family)];
 	struct fw_chain *ch = b->f->chains;
-	char known[SETS_NAME_MAX + 1], net[PREFIX_STRLEN];
+	char known[SETS_NAME_MAX + 1], net[PREFIX_STRLEN], match[160];
 	int e = 0;
 
 	if (!prefix_present(cidr)) {
@@ -718,18 +766,19 @@ static int deny_new(struct build *b, struct fw_set *known_acc)
 	if (e)
 		return e;
 	prefix_format(cidr, net, sizeof(net));
-	e = rule_add(&ch[CH_FORWARD], false,
-		     "-s %s -m set ! --match-set %s src -j %s", net, known,
-		     b->reject);
+	snprintf(match, sizeof(match), "-s %s -m set ! --match-set %s src", net,
+		 known);
+	e = deny(b, &ch[CH_FORWARD], match, "new");
+	snprintf(match, sizeof(match), "-d %s -m set ! --match-set %s dst", net,
+		 known);
 	if (!e)
-		e = rule_add(&ch[CH_FORWARD], false,
-			     "-d %s -m set ! --match-set %s dst -j %s", net,
-			     known, b->reject);
+		e = deny(b, &ch[CH_FORWARD], match, "new");
+	snprintf(match, sizeof(match),
+		 "-s %s -m addrtype ! --src-type LOCAL -m set ! --match-set %s "
+		 "src",
+		 net, known);
 	if (!e)
-		e = rule_add(&ch[CH_INPUT], false,
-			     "-s %s -m addrtype ! --src-type LOCAL -m set ! "
-			     "--match-set %s src -j %s",
-			     net, known, b->reject);
+		e = deny(b, &ch[CH_INPUT], match, "new");
 	return e;
 }
 
@@ -767,20 +816,24 @@ static int preamble(struct build *b)
 static int tails(struct build *b, struct acc *acc)
 {
 	struct fw_chain *ch = b->f->chains;
-	char iso[SETS_NAME_MAX + 1];
+	char iso[SETS_NAME_MAX + 1], unmarked[48];
 	int e = 0;
 
 	for (int c = CH_INGRESS; !e && c <= CH_EGRESS; c++) {
+		snprintf(unmarked, sizeof(unmarked), "-m mark --mark 0x0/%s",
+			 b->mark);
+		e = log_add(b, &ch[c], unmarked,
+			    c == CH_INGRESS ? "ingress" : "egress");
 		/* TCP gets a reset: an ICMPv6 error that meets a connect()
 		 * in progress is only a soft error, so an IPv6 client would
 		 * wait for the SYN's retransmission to learn */
-		e = rule_add(&ch[c], false,
-			     "-p tcp -m mark --mark 0x0/%s -j REJECT "
-			     "--reject-with tcp-reset",
-			     b->mark);
 		if (!e)
 			e = rule_add(&ch[c], false,
-				     "-m mark --mark 0x0/%s -j %s", b->mark,
+				     "-p tcp %s -j REJECT --reject-with "
+				     "tcp-reset",
+				     unmarked);
+		if (!e)
+			e = rule_add(&ch[c], false, "%s -j %s", unmarked,
 				     b->reject);
 		if (!e)
 			e = rule_add(&ch[c], false,
@@ -863,6 +916,7 @@ static int build_family(struct build *b)
 	b->reject = b->family == AF_INET
 			? "REJECT --reject-with icmp-port-unreachable"
 			: "REJECT --reject-with icmp6-port-unreachable";
+	log_prepare(b);
 	for (size_t i = 0; !e && i < ARRAY_SIZE(fixed); i++)
 		e = chain_new(b, fixed[i], NULL) < 0 ? -ENOMEM : 0;
 	if (!e)

@@ -9,16 +9,15 @@
 # replies of allowed connections pass both ways; a pod's own node always
 # reaches it; a second apply changes nothing; default_deny_new_pods
 # isolates a pod whose netns exists before the snapshot knows it; NDP
-# (and ARP) keep working under deny-all; the daemon's incremental passes
-# do the same as one-shot applies and repair drift.
+# (and ARP) keep working under deny-all; denied packets are logged to
+# NFLOG; the daemon's incremental passes do the same as one-shot applies
+# and repair drift.
 
 bats_require_minimum_version 1.5.0
 
 NP_CONFIG=(firewall.enabled=yes)
 load lib/netpol
 
-setup_file() { np_setup_file; }
-teardown_file() { np_teardown_file; }
 teardown() {
 	[[ -n ${BATS_TEST_COMPLETED:-} ]] || np_diagnose
 	[[ -z ${CL_DIR:-} ]] || np_pod_extra_del x/d 2>/dev/null || true
@@ -390,6 +389,71 @@ plan_clean() {
 	done
 }
 
+# Denied packets reach NFLOG (group 100) before they are rejected, with
+# the direction in the prefix, both families; allowed ones do not; with
+# log_denied = no nothing is logged. The listener runs in node-a's netns,
+# where x/a (ingress-isolated) and y/b (egress-isolated) live. A big burst:
+# the rate limit is per rule and earlier cases of this file may have
+# spent the default's 10.
+nflog_listen() { # OUT
+	local i
+	ip netns exec "$(cl_ns node-a)" "$NP_FWPROBE" nflog 100 3000 >"$1" &
+	NFLOG_PID=$!
+	for ((i = 0; i < 40; i++)); do
+		[[ $(head -n1 "$1") == ready ]] && return 0
+		sleep 0.05
+	done
+	np_err "the nflog listener did not start: $(cat "$1")"
+}
+
+nflog_probe() {
+	local f jobs=
+	for f in "${CL_FAMILIES[@]}"; do
+		jobs+="in$f $(np_podns z/b) ${NP_IP[x/a,$f]} tcp 80"$'\n'
+		jobs+="out$f $(np_podns y/b) ${NP_IP[z/b,$f]} udp 81"$'\n'
+		jobs+="ok$f $(np_podns x/b) ${NP_IP[x/c,$f]} tcp 80"$'\n'
+	done
+	np_probe <<<"${jobs%$'\n'}"
+}
+
+logged() {
+	local f log=$BATS_TEST_TMPDIR/nflog
+	np_case "$1"
+	np_config firewall.log_burst=1000
+	np_policy x a-no-ingress '{"podSelector": {"matchLabels": {"pod": "a"}},
+		"policyTypes": ["Ingress"]}'
+	np_policy y b-no-egress '{"podSelector": {"matchLabels": {"pod": "b"}},
+		"policyTypes": ["Egress"]}'
+	np_apply
+	# the table first: it proves the policies, and the probes that follow
+	# meet resolved neighbours (a first IPv6 SYN may be lost to NDP)
+	expect_all 1
+	expect from '*' to x/a '*' '*' 0
+	expect from y/b to '*' '*' '*' 0
+	np_check
+	nflog_listen "$log"
+	run nflog_probe
+	echo "$output"
+	wait "$NFLOG_PID"
+	echo "--- logged:"; cat "$log"
+	for f in "${CL_FAMILIES[@]}"; do
+		[[ $output == *"in$f refused"* && $output == *"ok$f ok x/c"* ]]
+		[[ $output != *"out$f ok"* ]]
+		grep -qxF "snapnet-deny-ingress ${NP_IP[z/b,$f]} ${NP_IP[x/a,$f]} tcp" "$log"
+		grep -qxF "snapnet-deny-egress ${NP_IP[y/b,$f]} ${NP_IP[z/b,$f]} udp" "$log"
+		! grep -q " ${NP_IP[x/b,$f]} " "$log"
+	done
+
+	np_config firewall.log_denied=no
+	np_apply
+	nflog_listen "$log"
+	run nflog_probe
+	wait "$NFLOG_PID"
+	echo "--- logged with log_denied = no:"; cat "$log"
+	[[ $output == *refused* ]]
+	[ "$(cat "$log")" = ready ]
+}
+
 # The daemon: after a snapshot change its pass plans against what its
 # last apply wrote (no iptables-save, no set listing); a SIGUSR1 pass
 # dumps the kernel and repairs drift. Policies, then label changes, then
@@ -582,6 +646,18 @@ daemon() {
 
 @test "dual: NDP and ARP under deny-all: neighbours resolve, allowed peers connect" {
 	ndp dual
+}
+
+@test "v4: denied packets are logged to NFLOG, allowed ones not; log_denied = no logs none" {
+	logged v4
+}
+
+@test "v6: denied packets are logged to NFLOG, allowed ones not; log_denied = no logs none" {
+	logged v6
+}
+
+@test "dual: denied packets are logged to NFLOG, allowed ones not; log_denied = no logs none" {
+	logged dual
 }
 
 @test "v4: the daemon: incremental passes, drift repaired by SIGUSR1, every policy deleted" {

@@ -132,6 +132,11 @@ static void test_errors(void **state)
 	expect_error("[cni]\n\nhairpin = maybe\n", ":3: [cni] hairpin");
 	expect_error("[routes]\nprotocol = 2\n", ":2: [routes] protocol");
 	expect_error("[routes]\nprotocol = 256\n", ":2:");
+	expect_error("[firewall]\nlog_limit = 601\n", ":2: [firewall] log_limit");
+	expect_error("[firewall]\nlog_limit = 0\n", ":2: [firewall] log_limit");
+	expect_error("[firewall]\nnflog_group = 65536\n",
+		     ":2: [firewall] nflog_group");
+	expect_error("[firewall]\nlog_burst = 0\n", ":2: [firewall] log_burst");
 	expect_error("[routes]\ntable = -1\n", ":2:");
 	expect_error("[agent]\nresync_interval = 10s\n", ":2:");
 	expect_error("[agent]\nmax_delete_share = 1.5\n", ":2:");

@@ -79,7 +79,15 @@ struct fx {
 
 static struct fx fx;
 
-static void compile_with(const char *doc, bool deny_new)
+/* The config's defaults (logging of denied packets on), enabled. */
+static void config_default(bool deny_new)
+{
+	firewall_section.defaults(&fx.c);
+	fx.c.enabled = true;
+	fx.c.default_deny_new_pods = deny_new;
+}
+
+static void compile_cfg(const char *doc)
 {
 	char err[ERRLEN] = "";
 
@@ -89,11 +97,13 @@ static void compile_with(const char *doc, bool deny_new)
 	assert_int_equal(desired_build(fx.s, "node-a", &fx.core, err,
 				       sizeof(err)),
 			 0);
-	fx.c = (struct firewall_config){ .enabled = true,
-					 .default_deny_new_pods = deny_new,
-					 .backend = "auto",
-					 .mark = 0x100000 };
 	assert_int_equal(fw_desire_build(fx.s, fx.core, &fx.c, &fx.d), 0);
+}
+
+static void compile_with(const char *doc, bool deny_new)
+{
+	config_default(deny_new);
+	compile_cfg(doc);
 }
 
 static void compile(const char *doc)
@@ -429,6 +439,55 @@ static void test_rules_pass_the_writer(void **state)
 	assert_null(strstr(rules_of(V4, FW_CHAIN_FORWARD), "ipv6-icmp"));
 }
 
+#define DENY_ALL                                                               \
+	POL("x", "p", "{\"podSelector\":{},\"policyTypes\":[\"Ingress\","   \
+		      "\"Egress\"]}")
+#define UNMARKED "-m mark --mark 0x0/0x100000 "
+
+/* Denied packets go to NFLOG (rate-limited) just before each reject, in
+ * iptables-save's spelling of the config's values; none when off. */
+static void test_log_denied(void **state)
+{
+	(void)state;
+	compile_with(DOC(BASE "," DENY_ALL), true);
+	assert_non_null(strstr(rules_of(V6, FW_CHAIN_INGRESS),
+			       UNMARKED "-m limit --limit 10/min --limit-burst 10 "
+			       "-j NFLOG --nflog-prefix snapnet-deny-ingress "
+			       "--nflog-group 100\n"
+			       "-p tcp " UNMARKED "-j REJECT"));
+	assert_non_null(strstr(rules_of(V4, FW_CHAIN_EGRESS),
+			       "--nflog-prefix snapnet-deny-egress "
+			       "--nflog-group 100\n-p tcp " UNMARKED "-j REJECT"));
+	/* default deny of new pods: each of its three rejects is logged */
+	assert_int_equal(count(rules_of(V4, FW_CHAIN_FORWARD),
+			       "-j NFLOG --nflog-prefix snapnet-deny-new "),
+			 2);
+	assert_non_null(strstr(rules_of(V4, FW_CHAIN_INPUT),
+			       "src -m limit --limit 10/min --limit-burst 10 -j "
+			       "NFLOG --nflog-prefix snapnet-deny-new "
+			       "--nflog-group 100\n-s 10.244.1.0/24 -m addrtype"));
+	teardown(NULL);
+
+	config_default(false);
+	fx.c.log_limit = 120;
+	fx.c.log_burst = 5;
+	fx.c.nflog_group = 0;
+	compile_cfg(DOC(BASE "," DENY_ALL));
+	assert_non_null(strstr(rules_of(V4, FW_CHAIN_INGRESS),
+			       UNMARKED "-m limit --limit 2/sec -j NFLOG "
+			       "--nflog-prefix snapnet-deny-ingress\n"));
+	teardown(NULL);
+
+	config_default(true);
+	fx.c.log_denied = false;
+	compile_cfg(DOC(BASE "," DENY_ALL));
+	for (int f = 0; f < FAM_COUNT; f++)
+		for (size_t i = 0; i < fx.d->fam[f].n_chains; i++)
+			for (size_t r = 0; r < fx.d->fam[f].chains[i].n; r++)
+				assert_null(strstr(fx.d->fam[f].chains[i].rules[r],
+						   "NFLOG"));
+}
+
 /* An IPv4-only node: IPv6 is not enforced (and would be removed). */
 static void test_single_family(void **state)
 {
@@ -640,6 +699,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sets_shared_and_family_named,
 					  teardown),
 		cmocka_unit_test_teardown(test_rules_pass_the_writer, teardown),
+		cmocka_unit_test_teardown(test_log_denied, teardown),
 		cmocka_unit_test_teardown(test_single_family, teardown),
 		cmocka_unit_test_teardown(test_plan_then_converged, teardown),
 		cmocka_unit_test_teardown(test_plan_pod_elsewhere, teardown),

@@ -46,6 +46,14 @@
  *       through); the harness moves the base on after every run.
  *       Exit status 0 when every job got a result line, 1 otherwise.
  *
+ *   fwprobe nflog GROUP MS
+ *       In the current network namespace, bind NFLOG group GROUP
+ *       (nfnetlink_log), print "ready" once bound, then one line per
+ *       logged packet for MS milliseconds: "PREFIX SRC DST PROTO" (PROTO
+ *       tcp|udp|icmp|ipv6-icmp|N, from the IP header; an IPv6 packet's
+ *       next header is taken as its protocol). Exit 0, or 1 when the
+ *       group cannot be bound.
+ *
  *   fwprobe sctp-check
  *       Exit 0 when socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) works,
  *       1 (with the reason on stdout) when it does not.
@@ -67,6 +75,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <linux/netlink.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -834,6 +845,135 @@ static int cmd_probe(int argc, char **argv)
 	return rc;
 }
 
+/* --- nflog: what the firewall logs ------------------------------------- */
+
+/* One NFULNL_MSG_CONFIG request for group `res` with one attribute,
+ * acknowledged: 0, or the kernel's negative errno. */
+static int nflog_config(int fd, uint16_t res, uint16_t type, const void *v,
+			size_t vlen)
+{
+	char buf[256] __attribute__((aligned(4)));
+	struct nlmsghdr *n = (struct nlmsghdr *)buf;
+	struct nfgenmsg *g = NLMSG_DATA(n);
+	struct nlattr *a = (struct nlattr *)((char *)g + NLMSG_ALIGN(sizeof(*g)));
+	ssize_t r;
+
+	memset(buf, 0, sizeof(buf));
+	n->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(res);
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + vlen);
+	memcpy((char *)a + NLA_HDRLEN, v, vlen);
+	n->nlmsg_len = (uint32_t)((char *)a - buf) + NLA_ALIGN(a->nla_len);
+	if (send(fd, buf, n->nlmsg_len, 0) < 0)
+		return -errno;
+	r = recv(fd, buf, sizeof(buf), 0);
+	if (r < 0)
+		return -errno;
+	if (n->nlmsg_type == NLMSG_ERROR)
+		return ((struct nlmsgerr *)NLMSG_DATA(n))->error;
+	return 0;
+}
+
+static const char *proto_name(int p, char *buf, size_t len)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	}
+	snprintf(buf, len, "%d", p);
+	return buf;
+}
+
+/* "PREFIX SRC DST PROTO" of one NFULNL_MSG_PACKET. */
+static void nflog_print(const struct nlmsghdr *n)
+{
+	const struct nfgenmsg *g = NLMSG_DATA(n);
+	const char *p = (const char *)g + NLMSG_ALIGN(sizeof(*g));
+	const char *end = (const char *)n + n->nlmsg_len;
+	const char *prefix = "-";
+	const unsigned char *ip = NULL;
+	size_t iplen = 0;
+	char src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?", pb[8];
+	int proto = -1;
+
+	while (p + NLA_HDRLEN <= end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t len = a->nla_len;
+
+		if (len < NLA_HDRLEN || p + len > end)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NFULA_PREFIX)
+			prefix = p + NLA_HDRLEN;
+		else if ((a->nla_type & NLA_TYPE_MASK) == NFULA_PAYLOAD) {
+			ip = (const unsigned char *)p + NLA_HDRLEN;
+			iplen = len - NLA_HDRLEN;
+		}
+		p += NLA_ALIGN(len);
+	}
+	if (ip && iplen >= 20 && ip[0] >> 4 == 4) {
+		inet_ntop(AF_INET, ip + 12, src, sizeof(src));
+		inet_ntop(AF_INET, ip + 16, dst, sizeof(dst));
+		proto = ip[9];
+	} else if (ip && iplen >= 40 && ip[0] >> 4 == 6) {
+		inet_ntop(AF_INET6, ip + 8, src, sizeof(src));
+		inet_ntop(AF_INET6, ip + 24, dst, sizeof(dst));
+		proto = ip[6];
+	}
+	printf("%s %s %s %s\n", prefix, src, dst,
+	       proto_name(proto, pb, sizeof(pb)));
+	fflush(stdout);
+}
+
+static int cmd_nflog(const char *group, const char *ms)
+{
+	struct nfulnl_msg_config_cmd bind = { NFULNL_CFG_CMD_BIND };
+	struct nfulnl_msg_config_mode mode = { .copy_range = htonl(128),
+					       .copy_mode = NFULNL_COPY_PACKET };
+	char buf[65536] __attribute__((aligned(4)));
+	int64_t until = now_ms() + atoll(ms);
+	uint16_t res = (uint16_t)atoi(group);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	int e;
+
+	if (fd < 0)
+		die("socket(NETLINK_NETFILTER)");
+	if ((e = nflog_config(fd, res, NFULA_CFG_CMD, &bind, sizeof(bind))) ||
+	    (e = nflog_config(fd, res, NFULA_CFG_MODE, &mode, sizeof(mode)))) {
+		fprintf(stderr, "fwprobe: nflog group %u: %s\n", res,
+			strerror(-e));
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (int64_t left; (left = until - now_ms()) > 0;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0)
+			die("recv(nflog)");
+		for (struct nlmsghdr *n = (struct nlmsghdr *)buf;
+		     NLMSG_OK(n, (size_t)r); n = NLMSG_NEXT(n, r))
+			if (n->nlmsg_type ==
+			    ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
+				nflog_print(n);
+	}
+	close(fd);
+	return 0;
+}
+
 static int cmd_sctp_check(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
@@ -856,9 +996,12 @@ int main(int argc, char **argv)
 		return cmd_serve_all(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "probe") == 0)
 		return cmd_probe(argc - 1, argv + 1);
+	if (argc == 4 && strcmp(argv[1], "nflog") == 0)
+		return cmd_nflog(argv[2], argv[3]);
 	if (argc == 2 && strcmp(argv[1], "sctp-check") == 0)
 		return cmd_sctp_check();
 	fprintf(stderr, "usage: fwprobe serve NAME | serve-all NETNS=NAME... | "
-			"probe [-t MS] [-p PORT_BASE] < jobs | sctp-check\n");
+			"probe [-t MS] [-p PORT_BASE] < jobs | nflog GROUP MS | "
+			"sctp-check\n");
 	return 2;
 }
