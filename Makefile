@@ -4,7 +4,7 @@
 #   make deps       install the missing Debian packages (idempotent)
 #   make check      deps, build, unit tests under ASan+UBSan, schema,
 #                   fuzz regressions, bats (plain and sanitized agent)
-#   make fuzz       libFuzzer on the snapshot loader and the config parser
+#   make fuzz       libFuzzer on the snapshot loader, its cache and the config parser
 #   make demo       3-node dual-stack cluster in network namespaces
 #   make bench      scale-S benchmark (not a test)
 
@@ -137,7 +137,8 @@ integration-san: build/snapnet-san
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0; \
 	$(call BATS_RUN,build/bats-san.tap,integration-san)
 
-# libFuzzer targets for the two parsers of untrusted files (tests/fuzz/):
+# libFuzzer targets for the two parsers of untrusted files and the
+# loader's per-item cache (tests/fuzz/):
 # `make fuzz` fuzzes each for FUZZ_SECONDS; fuzz-regress replays the seeds
 # and every input that once found a bug (part of check, a few seconds).
 FUZZ_SECONDS ?= 60
