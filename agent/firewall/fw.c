@@ -56,6 +56,8 @@ static const struct config_key keys[] = {
 	FKEY("log_limit", K_UINT, log_limit, 1, 600,
 	     "packets a minute, 1 to 600"),
 	FKEY("log_burst", K_UINT, log_burst, 1, 10000, "1 to 10000"),
+	FKEY("iptables_dir", K_PATH, iptables_dir, 0, 0,
+	     "the directory of iptables-nft-restore and the other tools"),
 };
 /* clang-format on */
 
@@ -103,12 +105,12 @@ static struct {
 	char detected_for[8]; /* the config's backend the choice was for */
 	enum rules_backend backend;
 	bool other_has_ours; /* the other backend holds SNAPNET- chains */
-	int sctp[FAM_COUNT]; /* -1: not probed yet */
+	/* kernel features (FW_NEED_*) probed, per family, and had */
+	unsigned feat_known[FAM_COUNT], feat_have[FAM_COUNT];
 	struct fw_have *cache;
 	struct firewall_config cache_cfg;
 	unsigned policies[FAM_COUNT];
-	bool want_sctp; /* this pass's desire has SCTP port rules */
-} st = { .sctp = { -1, -1 } };
+} st;
 
 /* Everything the apply needs besides the plan. */
 struct fw_pass {
@@ -140,19 +142,19 @@ static int detect(const struct firewall_config *c, char *err, size_t errlen)
 				: nft.own_chains > 0;
 	st.detected = true;
 	snprintf(st.detected_for, sizeof(st.detected_for), "%s", c->backend);
-	st.sctp[0] = st.sctp[1] = -1;
+	memset(st.feat_known, 0, sizeof(st.feat_known));
 	cache_drop();
 	return 0;
 }
 
-static struct fw_kopts kopts(const struct pass *p)
+static struct fw_kopts kopts(const struct firewall_config *c)
 {
-	/* the probe writes a chain: only in apply, only when a rule needs
-	 * the answer */
 	struct fw_kopts ko = { .backend = st.backend,
-			       .probe = p->mode == PASS_APPLY && st.want_sctp };
+			       .bindir = *c->iptables_dir ? c->iptables_dir
+							  : NULL };
 
-	memcpy(ko.sctp, st.sctp, sizeof(ko.sctp));
+	memcpy(ko.known, st.feat_known, sizeof(ko.known));
+	memcpy(ko.have, st.feat_have, sizeof(ko.have));
 	return ko;
 }
 
@@ -164,7 +166,6 @@ static int desire(struct pass *p, void **want, char *err, size_t errlen)
 
 	if (e < 0)
 		return errf(err, errlen, -e, "%s", strerror(-e));
-	st.want_sctp = fw_desire_sctp(d);
 	*want = d;
 	return 0;
 }
@@ -182,12 +183,9 @@ static int dump(struct pass *p, void **have, char *err, size_t errlen)
 		*have = fw_have_ref(st.cache);
 		return 0;
 	}
-	ko = kopts(p);
+	ko = kopts(p->fcfg);
 	if ((e = fw_dump(&ko, &h, err, errlen)) < 0)
 		return e;
-	for (int i = 0; i < FAM_COUNT; i++)
-		if (h->fam[i].ok && st.sctp[i] < 0 && ko.probe)
-			st.sctp[i] = h->fam[i].sctp;
 	*have = h;
 	return 0;
 }
@@ -228,7 +226,7 @@ static void report_skips(struct pass *p, const struct fw_desire *d,
 static int plan(struct pass *p, const void *want, const void *have,
 		void **out)
 {
-	/* the planner adds its notes (sctp) to the desire, which this pass
+	/* the planner adds its notes (missing features) to the desire, which this pass
 	 * owns until the core frees it after apply */
 	struct fw_desire *d = (struct fw_desire *)want;
 	struct fw_pass *fp = calloc(1, sizeof(*fp));
@@ -275,12 +273,14 @@ static void clean_other(struct pass *p)
 static int apply(struct pass *p, void *planned)
 {
 	struct fw_pass *fp = planned;
-	struct fw_kopts ko = kopts(p);
+	struct fw_kopts ko = kopts(p->fcfg);
 	struct fw_have *next = NULL;
 	bool clean;
 
 	clean_other(p);
 	fw_apply(p, &ko, fp->d, fp->h, fp->pl, &clean);
+	memcpy(st.feat_known, ko.known, sizeof(st.feat_known));
+	memcpy(st.feat_have, ko.have, sizeof(st.feat_have));
 	cache_drop();
 	if (clean && fw_have_of(fp->d, fp->pl, &ko, &next) == 0) {
 		st.cache = next;

@@ -37,6 +37,9 @@ struct firewall_config {
 	unsigned nflog_group; /* 0..65535 */
 	unsigned log_limit;   /* packets a minute, per rule: 1..600 */
 	unsigned log_burst;   /* 1..10000 */
+	/* where the iptables tools are ("": /usr/sbin, /sbin, then PATH),
+	 * e.g. a wrapper's directory */
+	char iptables_dir[PATH_MAX];
 };
 
 extern const struct config_section firewall_section;
@@ -65,11 +68,18 @@ struct fw_set {
 	size_t n, cap;
 };
 
+/* Kernel features a rule may need. A rule whose feature this kernel
+ * lacks is left out, which never widens anything: SCTP port rules only
+ * allow (the policy keeps isolating), log rules only log. */
+#define FW_NEED_SCTP 1u	 /* the sctp match (-p sctp --dport) */
+#define FW_NEED_NFLOG 2u /* the NFLOG target with the limit match */
+#define FW_NEED_ALL (FW_NEED_SCTP | FW_NEED_NFLOG)
+
 /* A chain of ours; rules in iptables-save's canonical form. */
 struct fw_chain {
 	char name[RULES_CHAIN_MAX + 1];
 	char **rules;
-	bool *sctp; /* per rule: needs the kernel's sctp match */
+	uint8_t *needs; /* per rule: the FW_NEED_* it needs */
 	size_t n, cap;
 	const struct netpol *np; /* a policy's chain, else NULL */
 };
@@ -121,8 +131,8 @@ int fw_sel_key(const struct selector *sel, struct fw_buf *out);
 int fw_desire_build(const struct snapshot *s, const struct desired *core,
 		    const struct firewall_config *c, struct fw_desire **out);
 void fw_desire_free(struct fw_desire *d);
-/* Does any rule need the kernel's sctp match? */
-bool fw_desire_sctp(const struct fw_desire *d);
+/* The FW_NEED_* features any rule of a family needs. */
+unsigned fw_family_needs(const struct fw_family *f);
 const struct fw_set *fw_family_set(const struct fw_family *f,
 				   const char *name);
 
@@ -141,7 +151,7 @@ struct fw_khave {
 	char **temps; /* our leftover temporaries ("...-t") */
 	size_t n_temps;
 	int bridge_nf; /* bridge-nf-call-*: 1, 0, or -1 unreadable */
-	bool sctp;     /* the kernel matches -p sctp --dport */
+	unsigned feats; /* FW_NEED_* the kernel has (probed or assumed) */
 };
 
 struct fw_have {

@@ -317,10 +317,10 @@ static int chain_new(struct build *b, const char *name,
 	return (int)f->n_chains++;
 }
 
-static int rule_add(struct fw_chain *ch, bool sctp, const char *fmt, ...)
+static int rule_add(struct fw_chain *ch, unsigned needs, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int rule_add(struct fw_chain *ch, bool sctp, const char *fmt, ...)
+static int rule_add(struct fw_chain *ch, unsigned needs, const char *fmt, ...)
 {
 	size_t cap = ch->cap;
 	char *r;
@@ -333,12 +333,13 @@ static int rule_add(struct fw_chain *ch, bool sctp, const char *fmt, ...)
 	if (n < 0)
 		return -ENOMEM;
 	if (array_grow(&ch->rules, &cap, ch->n + 1, sizeof(*ch->rules)) < 0 ||
-	    array_grow(&ch->sctp, &ch->cap, ch->n + 1, sizeof(*ch->sctp)) < 0) {
+	    array_grow(&ch->needs, &ch->cap, ch->n + 1, sizeof(*ch->needs)) <
+		    0) {
 		free(r);
 		return -ENOMEM;
 	}
 	ch->rules[ch->n] = r;
-	ch->sctp[ch->n++] = sctp;
+	ch->needs[ch->n++] = (uint8_t)needs;
 	return 0;
 }
 
@@ -351,8 +352,8 @@ static int log_add(struct build *b, struct fw_chain *ch, const char *match,
 {
 	if (!b->c->log_denied)
 		return 0;
-	return rule_add(ch, false, "%s%s%s%s%s", match, *match ? " " : "",
-			b->log, what, b->log_group);
+	return rule_add(ch, FW_NEED_NFLOG, "%s%s%s%s%s", match,
+			*match ? " " : "", b->log, what, b->log_group);
 }
 
 static void log_prepare(struct build *b)
@@ -593,7 +594,7 @@ static int emit(struct ctx *x, const struct np_peer *peer,
 				 q->port);
 		sctp = q->port && q->proto == PROTO_SCTP;
 	}
-	return rule_add(&b->f->chains[x->ch], sctp,
+	return rule_add(&b->f->chains[x->ch], sctp ? FW_NEED_SCTP : 0,
 			"%s%s%s%s-j MARK --set-xmark %s/%s", proto, pm, ports,
 			nm, b->mark, b->mark);
 }
@@ -632,7 +633,7 @@ static int compile_dir(struct build *b, const struct netpol *np, bool in,
 
 	policy_chain_name(b->family, np, in, name, sizeof(name));
 	policy_comment(np, cm, sizeof(cm));
-	e = rule_add(&b->f->chains[dispatch], false,
+	e = rule_add(&b->f->chains[dispatch], 0,
 		     "-m set --match-set %s %s -m comment --comment %s -j %s",
 		     tgt, in ? "dst" : "src", cm, name);
 	if (e)
@@ -737,7 +738,7 @@ static int deny(struct build *b, struct fw_chain *ch, const char *match,
 {
 	int e = log_add(b, ch, match, what);
 
-	return e ? e : rule_add(ch, false, "%s -j %s", match, b->reject);
+	return e ? e : rule_add(ch, 0, "%s -j %s", match, b->reject);
 }
 
 /* Pods of this node that the snapshot does not list yet are held back:
@@ -792,20 +793,20 @@ static int preamble(struct build *b)
 	for (int c = CH_FORWARD; !e && c <= CH_INPUT; c++) {
 		for (size_t i = 0;
 		     !e && b->family == AF_INET6 && i < ARRAY_SIZE(icmp6); i++)
-			e = rule_add(&ch[c], false,
+			e = rule_add(&ch[c], 0,
 				     "-p ipv6-icmp -m icmp6 --icmpv6-type %s "
 				     "-j RETURN",
 				     icmp6[i]);
 		if (!e)
-			e = rule_add(&ch[c], false,
+			e = rule_add(&ch[c], 0,
 				     "-m conntrack --ctstate "
 				     "RELATED,ESTABLISHED -j RETURN");
 	}
 	for (int c = CH_INGRESS; !e && c <= CH_EGRESS; c++) {
-		e = rule_add(&ch[c], false,
+		e = rule_add(&ch[c], 0,
 			     "-m conntrack --ctstate INVALID -j DROP");
 		if (!e)
-			e = rule_add(&ch[c], false,
+			e = rule_add(&ch[c], 0,
 				     "-j MARK --set-xmark 0x0/%s", b->mark);
 	}
 	return e;
@@ -828,28 +829,28 @@ static int tails(struct build *b, struct acc *acc)
 		 * in progress is only a soft error, so an IPv6 client would
 		 * wait for the SYN's retransmission to learn */
 		if (!e)
-			e = rule_add(&ch[c], false,
+			e = rule_add(&ch[c], 0,
 				     "-p tcp %s -j REJECT --reject-with "
 				     "tcp-reset",
 				     unmarked);
 		if (!e)
-			e = rule_add(&ch[c], false, "%s -j %s", unmarked,
+			e = rule_add(&ch[c], 0, "%s -j %s", unmarked,
 				     b->reject);
 		if (!e)
-			e = rule_add(&ch[c], false,
+			e = rule_add(&ch[c], 0,
 				     "-j MARK --set-xmark 0x0/%s", b->mark);
 	}
 	if (!e && b->any_out) {
 		e = fixed_set(b, FW_ROLE_ISO_OUT, &acc->iso_out, iso);
 		for (int c = CH_FORWARD; !e && c <= CH_INPUT; c++)
-			e = rule_add(&b->f->chains[c], false,
+			e = rule_add(&b->f->chains[c], 0,
 				     "-m set --match-set %s src -j %s", iso,
 				     FW_CHAIN_EGRESS);
 	}
 	if (!e && b->any_in) {
 		e = fixed_set(b, FW_ROLE_ISO_IN, &acc->iso_in, iso);
 		if (!e)
-			e = rule_add(&b->f->chains[CH_FORWARD], false,
+			e = rule_add(&b->f->chains[CH_FORWARD], 0,
 				     "-m set --match-set %s dst -j %s", iso,
 				     FW_CHAIN_INGRESS);
 	}
@@ -861,7 +862,7 @@ static void chain_free(struct fw_chain *ch)
 	for (size_t i = 0; i < ch->n; i++)
 		free(ch->rules[i]);
 	free(ch->rules);
-	free(ch->sctp);
+	free(ch->needs);
 }
 
 static void chain_drop(struct fw_family *f, size_t i)
@@ -1018,12 +1019,12 @@ const struct fw_set *fw_family_set(const struct fw_family *f, const char *name)
 	return bsearch(&key, f->sets, f->n_sets, sizeof(*f->sets), cmp_set);
 }
 
-bool fw_desire_sctp(const struct fw_desire *d)
+unsigned fw_family_needs(const struct fw_family *f)
 {
-	for (int i = 0; i < FAM_COUNT; i++)
-		for (size_t c = 0; c < d->fam[i].n_chains; c++)
-			for (size_t r = 0; r < d->fam[i].chains[c].n; r++)
-				if (d->fam[i].chains[c].sctp[r])
-					return true;
-	return false;
+	unsigned needs = 0;
+
+	for (size_t c = 0; c < f->n_chains; c++)
+		for (size_t r = 0; r < f->chains[c].n; r++)
+			needs |= f->chains[c].needs[r];
+	return needs;
 }

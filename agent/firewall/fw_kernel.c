@@ -125,22 +125,27 @@ static int dump_sets(struct fw_have *h, char *err, size_t errlen)
 	return e;
 }
 
-/* Can this kernel match SCTP ports? A chain with such a rule, written and
- * removed again (two restores: a legacy kernel checks a match only when
- * a table holding it is committed). */
-static bool probe_sctp(const struct rules_opts *o, int family)
+/* Has this kernel a feature (FW_NEED_*)? A chain with a rule that needs
+ * it, written and removed again (two restores: a legacy kernel checks a
+ * match only when a table holding it is committed). */
+static bool probe_feature(const struct rules_opts *o, int family,
+			  unsigned feat)
 {
-	static const char add[] = "*filter\n:" PROBE_CHAIN " - [0:0]\n"
-				  "-A " PROBE_CHAIN
-				  " -p sctp -m sctp --dport 9 -j RETURN\n"
-				  "COMMIT\n";
 	static const char del[] = "*filter\n-F " PROBE_CHAIN "\n-X " PROBE_CHAIN
 				  "\nCOMMIT\n";
-	char err[ERRLEN];
+	const char *rule = feat == FW_NEED_SCTP
+				   ? "-p sctp -m sctp --dport 9 -j RETURN"
+				   : "-m limit --limit 1/sec -j NFLOG "
+				     "--nflog-group 9";
+	char add[256], err[ERRLEN];
+	int n;
 	bool ok;
 
-	ok = rules_restore(o, family, add, sizeof(add) - 1, err,
-			   sizeof(err)) == 0;
+	n = snprintf(add, sizeof(add),
+		     "*filter\n:" PROBE_CHAIN " - [0:0]\n-A " PROBE_CHAIN
+		     " %s\nCOMMIT\n",
+		     rule);
+	ok = rules_restore(o, family, add, (size_t)n, err, sizeof(err)) == 0;
 	if (ok)
 		rules_restore(o, family, del, sizeof(del) - 1, err,
 			      sizeof(err));
@@ -156,15 +161,14 @@ struct dump_job {
 static void dump_family(void *arg)
 {
 	struct dump_job *j = arg;
-	struct rules_opts o = { .backend = j->ko->backend };
+	struct rules_opts o = { .backend = j->ko->backend,
+				.bindir = j->ko->bindir };
 	struct fw_khave *k = j->k;
 
 	k->ok = !rules_dump(&o, j->family, "filter", FW_CHAIN_PREFIX,
 			    &k->rules, k->error, sizeof(k->error));
 	k->bridge_nf = sysctl_get(bridge_nf_path(j->family));
-	k->sctp = j->ko->sctp[j->i] >= 0 ? j->ko->sctp[j->i] : true;
-	if (k->ok && j->ko->sctp[j->i] < 0 && j->ko->probe)
-		k->sctp = probe_sctp(&o, j->family);
+	k->feats = fw_kopts_feats(j->ko, j->i);
 }
 
 int fw_dump(const struct fw_kopts *ko, struct fw_have **out, char *err,
@@ -209,6 +213,7 @@ struct fam_run {
 	const char **failed; /* sets that could not be made */
 	size_t n_failed;
 	bool fixed_failed, rules_ok, clean;
+	unsigned probed, missing; /* FW_NEED_* probed by this run, lacking */
 	int restore_err;
 	char why[ERRLEN];
 };
@@ -296,14 +301,16 @@ static void rules_result(struct fam_run *r, const char *why)
 	}
 }
 
-/* The restore text without the rules of failed sets. */
+/* The restore text without the rules of failed sets and those needing a
+ * feature the kernel lacks. */
 static int replan(struct fam_run *r, struct fw_fplan *fp, char *err,
 		  size_t errlen)
 {
+	unsigned feats = r->h ? r->h->feats : FW_NEED_ALL;
 	struct rules_stats st;
 	int e;
 
-	e = fw_plan_rules(r->d, r->i, r->h ? r->h->sctp : true, r->failed,
+	e = fw_plan_rules(r->d, r->i, feats & ~r->missing, r->failed,
 			  r->n_failed, fp);
 	if (!e)
 		e = rules_plan(&fp->want, r->h ? r->h->rules : NULL, &fp->text,
@@ -311,12 +318,27 @@ static int replan(struct fam_run *r, struct fw_fplan *fp, char *err,
 	return e;
 }
 
+/* After a failed restore: probes the features the family's rules need
+ * that are not known yet; returns those the kernel lacks. */
+static unsigned probe_missing(struct fam_run *r, const struct rules_opts *o)
+{
+	unsigned want = fw_family_needs(&r->d->fam[r->i]) &
+			~r->ko->known[r->i];
+
+	for (unsigned f = 1; f & FW_NEED_ALL; f <<= 1)
+		if (want & f && !probe_feature(o, r->family, f))
+			r->missing |= f;
+	r->probed = want;
+	return r->missing;
+}
+
 /* The restore of one family; no reporting here (it runs in a thread of
  * its own, next to the other family's). */
 static void restore_family(void *arg)
 {
 	struct fam_run *r = arg;
-	struct rules_opts o = { .backend = r->ko->backend };
+	struct rules_opts o = { .backend = r->ko->backend,
+				.bindir = r->ko->bindir };
 	struct fw_fplan again = { 0 }, *fp = &r->pl->fam[r->i];
 
 	r->restore_err = 0;
@@ -330,6 +352,17 @@ static void restore_family(void *arg)
 		r->restore_err = rules_restore(&o, r->family, fp->text.s,
 					       fp->text.len, r->why,
 					       sizeof(r->why));
+	if (r->restore_err && probe_missing(r, &o)) {
+		fw_fplan_free(&again);
+		r->restore_err = replan(r, &again, r->why, sizeof(r->why));
+		if (!r->restore_err && again.text.len)
+			r->restore_err = rules_restore(&o, r->family,
+						       again.text.s,
+						       again.text.len, r->why,
+						       sizeof(r->why));
+		/* the plan's text is not what the kernel got: no cache */
+		r->clean = false;
+	}
 	fw_fplan_free(&again);
 }
 
@@ -379,7 +412,23 @@ static void phase_destroys(struct fam_run *r)
 	}
 }
 
-void fw_apply(struct pass *p, const struct fw_kopts *ko, struct fw_desire *d,
+/* What a family's run probed: into ko, and reported once here. */
+static void learn(struct fam_run *r, struct fw_kopts *ko)
+{
+	size_t notes = r->d->n_notes;
+
+	ko->known[r->i] |= r->probed;
+	ko->have[r->i] = (ko->have[r->i] & ~r->probed) |
+			 (r->probed & ~r->missing);
+	if (!r->missing)
+		return;
+	fw_note_dropped(r->d, &r->d->fam[r->i], r->missing);
+	for (size_t i = notes; i < r->d->n_notes; i++)
+		pass_report(r->p, r->d->notes[i].line, r->d->notes[i].why);
+	r->d->n_notes = notes;
+}
+
+void fw_apply(struct pass *p, struct fw_kopts *ko, struct fw_desire *d,
 	      const struct fw_have *h, struct fw_plan *pl, bool *clean)
 {
 	struct fam_run run[FAM_COUNT];
@@ -412,6 +461,7 @@ void fw_apply(struct pass *p, const struct fw_kopts *ko, struct fw_desire *d,
 	par_run(restore_family, args, n);
 	for (int i = 0; i < FAM_COUNT; i++) {
 		if (!pl->fam[i].skip) {
+			learn(&run[i], ko);
 			rules_report(&run[i]);
 			phase_destroys(&run[i]);
 			*clean &= run[i].clean;
@@ -425,7 +475,11 @@ void fw_apply(struct pass *p, const struct fw_kopts *ko, struct fw_desire *d,
 
 static void cleanup_rules(struct pass *p, enum rules_backend be, int family)
 {
-	struct rules_opts o = { .backend = be };
+	const struct firewall_config *c = p->fcfg;
+	struct rules_opts o = { .backend = be,
+				.bindir = c && *c->iptables_dir
+						  ? c->iptables_dir
+						  : NULL };
 	struct rules_stats st = { 0 };
 	char err[ERRLEN], line[160];
 	int e;

@@ -63,7 +63,7 @@ void fw_fplan_free(struct fw_fplan *fp)
 	*fp = (struct fw_fplan){ 0 };
 }
 
-int fw_plan_rules(const struct fw_desire *d, int i, bool sctp,
+int fw_plan_rules(const struct fw_desire *d, int i, unsigned feats,
 		  const char *const *failed, size_t n_failed,
 		  struct fw_fplan *fp)
 {
@@ -83,8 +83,8 @@ int fw_plan_rules(const struct fw_desire *d, int i, bool sctp,
 		if (!fp->rules[c])
 			return -ENOMEM;
 		for (size_t r = 0; r < ch->n; r++) {
-			if (!sctp && ch->sctp[r]) {
-				fp->dropped_sctp++;
+			if (ch->needs[r] & ~feats) {
+				fp->dropped |= ch->needs[r] & ~feats;
 				continue;
 			}
 			if (names_failed(ch->rules[r], failed, n_failed))
@@ -330,14 +330,22 @@ static int plan_destroys(struct fw_plan *p, const struct fw_family *f,
 
 /* --- the whole plan ---------------------------------------------- */
 
-static void note_sctp(struct fw_desire *d, const struct fw_family *f)
+void fw_note_dropped(struct fw_desire *d, const struct fw_family *f,
+		     unsigned dropped)
 {
+	if (dropped & FW_NEED_NFLOG)
+		fw_note(d,
+			"this kernel's iptables has no NFLOG target or limit "
+			"match; denied packets are rejected, not logged",
+			"%s log rules", fam_name(f->family));
+	if (!(dropped & FW_NEED_SCTP))
+		return;
 	for (size_t c = 0; c < f->n_chains; c++) {
 		const struct fw_chain *ch = &f->chains[c];
 		bool any = false;
 
 		for (size_t r = 0; r < ch->n; r++)
-			any |= ch->sctp[r];
+			any |= (ch->needs[r] & FW_NEED_SCTP) != 0;
 		if (any && ch->np)
 			fw_note(d,
 				"this kernel's iptables cannot match SCTP "
@@ -362,14 +370,14 @@ static int plan_family(struct fw_plan *p, struct fw_desire *d, int i,
 		fp->skip = true;
 		return 0;
 	}
-	e = fw_plan_rules(d, i, h ? h->sctp : true, NULL, 0, fp);
+	e = fw_plan_rules(d, i, h ? h->feats : FW_NEED_ALL, NULL, 0, fp);
 	if (!e)
 		e = rules_plan(&fp->want, h ? h->rules : NULL, &fp->text, &st,
 			       err, errlen);
 	if (e)
 		return e;
-	if (fp->dropped_sctp)
-		note_sctp(d, f);
+	if (fp->dropped)
+		fw_note_dropped(d, f, fp->dropped);
 	t = h ? rules_dump_table(h->rules, "filter") : NULL;
 	if (f->wanted && f->n_chains && (!h || h->bridge_nf != 1)) {
 		if (!(op = op_new(p, FW_SYSCTL, f->family, "")))
@@ -538,7 +546,7 @@ int fw_have_of(const struct fw_desire *d, const struct fw_plan *pl,
 			e = copy_sets(&d->fam[i], k);
 		k->ok = true;
 		k->bridge_nf = d->fam[i].n_chains ? 1 : -1;
-		k->sctp = ko->sctp[i] != 0;
+		k->feats = fw_kopts_feats(ko, i);
 	}
 	if (e) {
 		fw_have_unref(h);

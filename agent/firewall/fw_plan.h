@@ -33,8 +33,8 @@ struct fw_op {
 
 struct fw_fplan {
 	bool skip; /* the family could not be dumped: nothing is done */
-	/* the rules that go to the kernel (sctp rules dropped when the
-	 * kernel cannot match them) */
+	/* the rules that go to the kernel (rules needing a feature the
+	 * kernel lacks dropped: FW_NEED_*) */
 	struct rules_chain *chains;
 	const char ***rules; /* per chain, its kept rules */
 	size_t n_chains;
@@ -42,7 +42,7 @@ struct fw_fplan {
 	struct rules_table table;
 	struct rules_want want;
 	struct rules_text text; /* the restore input; empty: nothing */
-	unsigned dropped_sctp;
+	unsigned dropped; /* FW_NEED_* of the rules left out */
 };
 
 struct fw_plan {
@@ -53,17 +53,20 @@ struct fw_plan {
 };
 
 /* Pure. have NULL: an empty kernel (offline plan). Notes of the plan
- * (sctp) are added to d. */
+ * (features the kernel lacks) are added to d. */
 int fw_plan_build(struct fw_desire *d, const struct fw_have *have,
 		  struct fw_plan **out, char *err, size_t errlen);
 void fw_plan_free(struct fw_plan *p);
 /* Builds the rules desire of family i from d, leaving out every rule
  * that names one of the sets in `failed` (n_failed names): a policy
  * whose set could not be made keeps isolating, it never widens. */
-int fw_plan_rules(const struct fw_desire *d, int i, bool sctp,
+int fw_plan_rules(const struct fw_desire *d, int i, unsigned feats,
 		  const char *const *failed, size_t n_failed,
 		  struct fw_fplan *fp);
 void fw_fplan_free(struct fw_fplan *fp);
+/* The notes for rules of family f left out for lacking features. */
+void fw_note_dropped(struct fw_desire *d, const struct fw_family *f,
+		     unsigned dropped);
 /* Objects (chains and sets) in have. */
 unsigned fw_have_owned(const struct fw_have *h);
 

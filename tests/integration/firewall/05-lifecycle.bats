@@ -454,6 +454,65 @@ logged() {
 	[ "$(cat "$log")" = ready ]
 }
 
+# A kernel without the NFLOG target, as the iptables tools see it: with
+# iptables_dir pointing at wrappers, a restore that holds `-j NFLOG` fails
+# the way iptables-restore fails on a kernel without xt_NFLOG (the real
+# tools do the rest). The first restore
+# fails, the probe finds NFLOG missing, the log rules are left out and
+# reported, the retry writes every reject. A second apply (a new process:
+# it knows nothing of the kernel yet) tries once more the same way and
+# leaves the rules exactly as they were; with the real tools again the
+# log rules come back.
+fake_no_nflog() { # DIR
+	local t
+	mkdir -p "$1"
+	for t in {ip,ip6}tables-{nft,legacy}-{save,restore}; do
+		cat >"$1/$t" <<-EOF
+		#!/bin/bash
+		in=\$(cat)
+		if grep -q -e '-j NFLOG' <<<"\$in"; then
+			echo "$t v1.8.9: Couldn't load target NFLOG: No such file or directory" >&2
+			echo "Error occurred at line: 2" >&2
+			exit 2
+		fi
+		exec /usr/sbin/$t "\$@" <<<"\$in"
+		EOF
+		chmod +x "$1/$t"
+	done
+}
+
+no_nflog() {
+	local n before fake=$BATS_TEST_TMPDIR/no-nflog
+	fake_no_nflog "$fake"
+	np_case "$1"
+	np_policy x deny-ingress '{"podSelector": {}, "policyTypes": ["Ingress"]}'
+	np_config firewall.iptables_dir="$fake"
+	np_apply
+	for n in "${CL_NODES[@]}"; do
+		cat "$CL_DIR/$n/apply.log"
+		grep -q "no NFLOG target" "$CL_DIR/$n/apply.log"
+		[[ $(np_fw_rules "$n") == *"-j REJECT"* ]]
+		[[ $(np_fw_rules "$n") != *NFLOG* ]]
+	done
+	expect_all 1
+	expect from '*' to 'x/*' '*' '*' 0
+	np_check
+	for n in "${CL_NODES[@]}"; do
+		before=$(fw_state "$n")
+		run cl_snapnet "$n" apply --force
+		echo "$n second apply: rc=$status: $output"
+		[ "$status" -eq 0 ]
+		[[ $output == *"firewall: "*" 0 failed, ${#CL_FAMILIES[@]} reported"* ]]
+		[[ $output == *"no NFLOG target"* ]]
+		[ "$(fw_state "$n")" = "$before" ]
+	done
+	np_config
+	np_apply
+	for n in "${CL_NODES[@]}"; do
+		[[ $(np_fw_rules "$n") == *"-j NFLOG --nflog-prefix snapnet-deny-ingress"* ]]
+	done
+}
+
 # The daemon: after a snapshot change its pass plans against what its
 # last apply wrote (no iptables-save, no set listing); a SIGUSR1 pass
 # dumps the kernel and repairs drift. Policies, then label changes, then
@@ -658,6 +717,18 @@ daemon() {
 
 @test "dual: denied packets are logged to NFLOG, allowed ones not; log_denied = no logs none" {
 	logged dual
+}
+
+@test "v4: a kernel without NFLOG: log rules left out and reported, every reject written" {
+	no_nflog v4
+}
+
+@test "v6: a kernel without NFLOG: log rules left out and reported, every reject written" {
+	no_nflog v6
+}
+
+@test "dual: a kernel without NFLOG: log rules left out and reported, every reject written" {
+	no_nflog dual
 }
 
 @test "v4: the daemon: incremental passes, drift repaired by SIGUSR1, every policy deleted" {

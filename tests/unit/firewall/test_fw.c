@@ -418,7 +418,7 @@ static void test_rules_pass_the_writer(void **state)
 			 "\"serve-80-tcp\"},{\"port\":7,\"protocol\":\"SCTP\"}]}]}")),
 		     true);
 	for (int f = 0; f < FAM_COUNT; f++) {
-		assert_int_equal(fw_plan_rules(fx.d, f, true, NULL, 0, &fp), 0);
+		assert_int_equal(fw_plan_rules(fx.d, f, FW_NEED_ALL, NULL, 0, &fp), 0);
 		if (rules_want_check(&fp.want, err, sizeof(err)))
 			fail_msg("%s", err);
 		assert_int_equal(rules_plan(&fp.want, NULL, &t, NULL, err,
@@ -515,8 +515,7 @@ static size_t ops_of(const struct fw_plan *p, enum fw_op_kind k, int fam)
 
 static struct fw_have *have_after(const struct fw_plan *pl)
 {
-	struct fw_kopts ko = { .backend = RULES_BACKEND_NFT,
-			       .sctp = { 1, 1 } };
+	struct fw_kopts ko = { .backend = RULES_BACKEND_NFT };
 	struct fw_have *h = NULL;
 
 	assert_int_equal(fw_have_of(fx.d, pl, &ko, &h), 0);
@@ -654,16 +653,48 @@ static void test_plan_no_sctp(void **state)
 	(void)state;
 	compile(DOC(BASE "," TWO_POLICIES));
 	for (int f = 0; f < FAM_COUNT; f++)
-		h.fam[f] = (struct fw_khave){ .ok = true, .sctp = f == V6,
-					      .bridge_nf = 1 };
+		h.fam[f] = (struct fw_khave){
+			.ok = true,
+			.feats = f == V6 ? FW_NEED_ALL : FW_NEED_NFLOG,
+			.bridge_nf = 1
+		};
 	assert_int_equal(fw_plan_build(fx.d, &h, &p, err, sizeof(err)), 0);
-	assert_int_equal(p->fam[V4].dropped_sctp, 1);
-	assert_int_equal(p->fam[V6].dropped_sctp, 0);
+	assert_int_equal(p->fam[V4].dropped, FW_NEED_SCTP);
+	assert_int_equal(p->fam[V6].dropped, 0);
 	assert_null(strstr(p->fam[V4].text.s, "sctp"));
 	assert_non_null(strstr(p->fam[V4].text.s, "-m tcp --dport 80 -j MARK"));
 	assert_non_null(strstr(p->fam[V6].text.s, "-m sctp --dport 7 -j MARK"));
 	assert_int_equal(fx.d->n_notes, 1);
 	assert_non_null(strstr(fx.d->notes[0].line, "x/in: IPv4 SCTP"));
+	fw_plan_free(p);
+}
+
+/* A kernel without NFLOG: the log rules go (one note per family), every
+ * reject stays. */
+static void test_plan_no_nflog(void **state)
+{
+	struct fw_have h = { .refs = 1 };
+	struct fw_plan *p = NULL;
+	char err[ERRLEN];
+
+	(void)state;
+	compile(DOC(BASE "," DENY_ALL));
+	for (int f = 0; f < FAM_COUNT; f++)
+		h.fam[f] = (struct fw_khave){
+			.ok = true,
+			.feats = f == V4 ? FW_NEED_SCTP : FW_NEED_ALL,
+			.bridge_nf = 1
+		};
+	assert_int_equal(fw_plan_build(fx.d, &h, &p, err, sizeof(err)), 0);
+	assert_int_equal(p->fam[V4].dropped, FW_NEED_NFLOG);
+	assert_int_equal(p->fam[V6].dropped, 0);
+	assert_null(strstr(p->fam[V4].text.s, "NFLOG"));
+	assert_int_equal(count(p->fam[V4].text.s, "-j REJECT"),
+			 count(p->fam[V6].text.s, "-j REJECT"));
+	assert_true(count(p->fam[V4].text.s, "-j REJECT") >= 4);
+	assert_non_null(strstr(p->fam[V6].text.s, "-j NFLOG"));
+	assert_int_equal(fx.d->n_notes, 1);
+	assert_non_null(strstr(fx.d->notes[0].line, "IPv4 log rules"));
 	fw_plan_free(p);
 }
 
@@ -678,7 +709,7 @@ static void test_plan_family_isolated(void **state)
 	(void)state;
 	compile(DOC(BASE "," TWO_POLICIES));
 	h.fam[V4] = (struct fw_khave){ .ok = false, .error = "no tool" };
-	h.fam[V6] = (struct fw_khave){ .ok = true, .sctp = true };
+	h.fam[V6] = (struct fw_khave){ .ok = true, .feats = FW_NEED_ALL };
 	assert_int_equal(fw_plan_build(fx.d, &h, &p, err, sizeof(err)), 0);
 	assert_true(p->fam[V4].skip);
 	assert_int_equal(ops_of(p, FW_CHAIN_NEW, AF_INET), 0);
@@ -705,6 +736,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_plan_pod_elsewhere, teardown),
 		cmocka_unit_test_teardown(test_plan_policy_deleted, teardown),
 		cmocka_unit_test_teardown(test_plan_no_sctp, teardown),
+		cmocka_unit_test_teardown(test_plan_no_nflog, teardown),
 		cmocka_unit_test_teardown(test_plan_family_isolated, teardown),
 	};
 
