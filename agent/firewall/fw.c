@@ -107,6 +107,9 @@ static struct {
 	bool other_has_ours; /* the other backend holds SNAPNET- chains */
 	/* kernel features (FW_NEED_*) probed, per family, and had */
 	unsigned feat_known[FAM_COUNT], feat_have[FAM_COUNT];
+	/* the save texts the last detection read, for the dump of the same
+	 * pass (then freed): one save per family less on a first pass */
+	struct rules_saves saves;
 	struct fw_have *cache;
 	struct firewall_config cache_cfg;
 	unsigned policies[FAM_COUNT];
@@ -134,7 +137,9 @@ static int detect(const struct firewall_config *c, char *err, size_t errlen)
 	if (st.detected && !strcmp(st.detected_for, c->backend))
 		return 0;
 	rules_backend_parse(c->backend, &want);
-	e = rules_detect(want, 0, &st.backend, &nft, &legacy, err, errlen);
+	rules_saves_free(&st.saves);
+	e = rules_detect(want, 0, &st.backend, &nft, &legacy, &st.saves, err,
+			 errlen);
 	if (e)
 		return e;
 	st.other_has_ours = st.backend == RULES_BACKEND_NFT
@@ -180,11 +185,17 @@ static int dump(struct pass *p, void **have, char *err, size_t errlen)
 		return e;
 	if (p->trust_cache && st.cache &&
 	    !memcmp(&st.cache_cfg, p->fcfg, sizeof(st.cache_cfg))) {
+		rules_saves_free(&st.saves);
 		*have = fw_have_ref(st.cache);
 		return 0;
 	}
 	ko = kopts(p->fcfg);
-	if ((e = fw_dump(&ko, &h, err, errlen)) < 0)
+	/* iptables_dir's tools are not the ones detection ran */
+	if (!ko.bindir)
+		ko.saves = &st.saves;
+	e = fw_dump(&ko, &h, err, errlen);
+	rules_saves_free(&st.saves);
+	if (e < 0)
 		return e;
 	*have = h;
 	return 0;

@@ -152,6 +152,26 @@ static bool probe_feature(const struct rules_opts *o, int family,
 	return ok;
 }
 
+/* The filter table of the family: from detection's save text when the
+ * pass has one (the same instant; a save tool run saved), else a save. */
+static int dump_filter(const struct fw_kopts *ko, const struct rules_opts *o,
+		       int family, struct rules_dump **out, char *err,
+		       size_t errlen)
+{
+	int b = ko->backend == RULES_BACKEND_LEGACY;
+	const char *text;
+	size_t off, n;
+
+	text = ko->saves ? ko->saves->text[b][fam_index(family)] : NULL;
+	if (!text)
+		return rules_dump(o, family, "filter", FW_CHAIN_PREFIX, out,
+				  err, errlen);
+	rules_save_table(text, ko->saves->len[b][fam_index(family)], "filter",
+			 &off, &n);
+	return rules_dump_parse(text + off, n, FW_CHAIN_PREFIX, out, err,
+				errlen);
+}
+
 struct dump_job {
 	const struct fw_kopts *ko;
 	struct fw_khave *k;
@@ -165,8 +185,8 @@ static void dump_family(void *arg)
 				.bindir = j->ko->bindir };
 	struct fw_khave *k = j->k;
 
-	k->ok = !rules_dump(&o, j->family, "filter", FW_CHAIN_PREFIX,
-			    &k->rules, k->error, sizeof(k->error));
+	k->ok = !dump_filter(j->ko, &o, j->family, &k->rules, k->error,
+			     sizeof(k->error));
 	k->bridge_nf = sysctl_get(bridge_nf_path(j->family));
 	k->feats = fw_kopts_feats(j->ko, j->i);
 }

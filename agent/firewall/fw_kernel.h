@@ -12,6 +12,9 @@ struct fw_plan;
 struct fw_kopts {
 	enum rules_backend backend; /* resolved: nft or legacy */
 	const char *bindir;	    /* the tools' directory; NULL: the usual */
+	/* fw_dump: detection's save texts of this instant, used instead of
+	 * running the save tool where they exist (NULL: none) */
+	const struct rules_saves *saves;
 	/* per family, the FW_NEED_* features probed so far and which of
 	 * them the kernel has; one not probed yet counts as present (it is
 	 * probed only when a restore fails: nothing to pay when it works) */

@@ -513,14 +513,39 @@ int rules_restore(const struct rules_opts *o, int family, const char *text,
 
 /* --- detection --- */
 
+void rules_saves_free(struct rules_saves *s)
+{
+	for (int b = 0; b < 2; b++)
+		for (int f = 0; f < 2; f++) {
+			free(s->text[b][f]);
+			s->text[b][f] = NULL;
+			s->len[b][f] = 0;
+		}
+}
+
+/* One save tool's verdict; its text is kept in *text when asked. */
 static void probe_one(const struct rules_opts *o, int family,
-		      struct rules_probe *p)
+		      struct rules_probe *p, char **text, size_t *len)
 {
 	struct rules_dump *d = NULL;
+	struct run r;
 	char err[256];
 
-	if (rules_dump(o, family, NULL, RULES_PREFIX, &d, err, sizeof(err)))
+	if (check_opts(o, family, err, sizeof(err)) ||
+	    save_text(o, family, NULL, &r, err, sizeof(err)))
 		return; /* a backend the host cannot run does not vote */
+	if (rules_dump_parse(r.out ? r.out : "", r.out_len, RULES_PREFIX, &d,
+			     err, sizeof(err))) {
+		free(r.out);
+		return;
+	}
+	if (text) {
+		/* a tool that printed nothing (no table yet) ran all the same */
+		*text = r.out ? r.out : strdup("");
+		*len = r.out ? r.out_len : 0;
+	} else {
+		free(r.out);
+	}
 	p->ok = true;
 	p->hint |= d->hint;
 	p->foreign_rules += d->foreign_rules;
@@ -532,13 +557,15 @@ struct probe_job {
 	struct rules_opts o;
 	int family;
 	struct rules_probe p;
+	char **text; /* NULL: not kept */
+	size_t *len;
 };
 
 static void probe_job(void *arg)
 {
 	struct probe_job *j = arg;
 
-	probe_one(&j->o, j->family, &j->p);
+	probe_one(&j->o, j->family, &j->p, j->text, j->len);
 }
 
 static void probe_add(struct rules_probe *to, const struct rules_probe *p)
@@ -551,7 +578,8 @@ static void probe_add(struct rules_probe *to, const struct rules_probe *p)
 
 int rules_detect(enum rules_backend want, int timeout_ms,
 		 enum rules_backend *out, struct rules_probe *nft,
-		 struct rules_probe *legacy, char *err, size_t errlen)
+		 struct rules_probe *legacy, struct rules_saves *saves,
+		 char *err, size_t errlen)
 {
 	struct rules_probe pn = { 0 }, pl = { 0 };
 	struct probe_job jobs[4];
@@ -568,7 +596,9 @@ int rules_detect(enum rules_backend want, int timeout_ms,
 		for (int f = 0; f < 2; f++) {
 			jobs[n] = (struct probe_job){
 				.o = { .backend = be, .timeout_ms = timeout_ms },
-				.family = f ? AF_INET6 : AF_INET
+				.family = f ? AF_INET6 : AF_INET,
+				.text = saves ? &saves->text[b][f] : NULL,
+				.len = saves ? &saves->len[b][f] : NULL
 			};
 			args[n] = &jobs[n];
 			n++;

@@ -123,6 +123,17 @@ struct rules_probe {
 	size_t own_chains;    /* chains with our prefix */
 };
 
+/* The save texts detection read (every table), per backend (0 nft, 1
+ * legacy) and family (fam_index()); NULL where that tool did not run. A
+ * caller that dumps right after detecting may parse these instead of
+ * running the save tools again (rules_save_table picks one table). */
+struct rules_saves {
+	char *text[2][2];
+	size_t len[2][2];
+};
+
+void rules_saves_free(struct rules_saves *s);
+
 struct rules_opts {
 	enum rules_backend backend; /* NFT or LEGACY (see rules_detect) */
 	int timeout_ms;		    /* per tool run; <= 0: 30 s */
@@ -146,6 +157,12 @@ enum rules_backend rules_backend_choose(const struct rules_probe *nft,
  * [A-Za-z0-9_-], else in double quotes with " \ ' escaped by a backslash.
  * -EINVAL on control characters, -ENOSPC when buf is too small. */
 int rules_quote(const char *s, char *buf, size_t len);
+
+/* The lines of one table in save output, "*NAME" through its COMMIT
+ * (what `iptables-save -t NAME` prints of it): *off and *n; *n = 0 when
+ * the table is not there. */
+void rules_save_table(const char *text, size_t len, const char *table,
+		      size_t *off, size_t *n);
 
 /* Parses iptables-save output (one or more tables). Copies `text`. Fails
  * with -EINVAL on a malformed line, -EPROTO on a table iptables-nft calls
@@ -178,10 +195,12 @@ int rules_restore_error(int status, const char *tool, const char *stderr_text,
 /* --- kernel (rules.c) --- */
 
 /* Resolves `want` (AUTO probes both backends, both families, with the
- * save tools; no table is created). nft and legacy may be NULL. */
+ * save tools; no table is created). nft, legacy and saves may be NULL;
+ * saves receives the texts the tools printed (rules_saves_free). */
 int rules_detect(enum rules_backend want, int timeout_ms,
 		 enum rules_backend *out, struct rules_probe *nft,
-		 struct rules_probe *legacy, char *err, size_t errlen);
+		 struct rules_probe *legacy, struct rules_saves *saves,
+		 char *err, size_t errlen);
 /* iptables-save of one table (NULL: all tables) of the backend. */
 int rules_dump(const struct rules_opts *o, int family, const char *table,
 	       const char *prefix, struct rules_dump **out, char *err,

@@ -340,6 +340,31 @@ static int parse_line(struct parser *p, char *line)
 		    p->lineno, line);
 }
 
+void rules_save_table(const char *text, size_t len, const char *table,
+		      size_t *off, size_t *n)
+{
+	size_t tl = strlen(table), i = 0;
+
+	*off = *n = 0;
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) + 1 : len;
+
+		if (!*n && text[i] == '*' && end - i >= tl + 1 &&
+		    !memcmp(text + i + 1, table, tl) &&
+		    (end - i == tl + 1 || text[i + 1 + tl] == '\n')) {
+			*off = i;
+			*n = 1; /* inside; the length is set at COMMIT */
+		} else if (*n && end - i >= 6 && !memcmp(text + i, "COMMIT", 6) &&
+			   (end - i == 6 || text[i + 6] == '\n')) {
+			*n = end - *off;
+			return;
+		}
+		i = end;
+	}
+	*n = *n ? len - *off : 0; /* no COMMIT: the parser will say so */
+}
+
 int rules_dump_parse(const char *text, size_t len, const char *prefix,
 		     struct rules_dump **out, char *err, size_t errlen)
 {

@@ -167,7 +167,7 @@ static int cmd_detect(const char *want)
 {
 	struct rules_probe n, l;
 	enum rules_backend b;
-	int r = rules_detect(backend_arg(want), 10000, &b, &n, &l, err,
+	int r = rules_detect(backend_arg(want), 10000, &b, &n, &l, NULL, err,
 			     sizeof(err));
 
 	if (r)
