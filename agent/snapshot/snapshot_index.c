@@ -130,11 +130,17 @@ static int sort_by_key(struct rec **out, size_t n)
 
 	if (!k)
 		return -ENOMEM;
+	bool sorted = true;
+
 	for (size_t i = 0; i < n; i++) {
 		key_of(out[i], &k[i].ns, &k[i].name);
 		k[i].r = out[i];
+		sorted = sorted && (!i || skey_cmp(&k[i - 1], &k[i]) <= 0);
 	}
-	qsort(k, n, sizeof(*k), skey_cmp);
+	/* a list from the API server comes sorted by namespace and name
+	 * (etcd's key order): n - 1 comparisons instead of n log n */
+	if (!sorted)
+		qsort(k, n, sizeof(*k), skey_cmp);
 	for (size_t i = 0; i < n; i++)
 		out[i] = k[i].r;
 	free(k);

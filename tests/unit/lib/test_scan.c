@@ -247,11 +247,53 @@ static void test_string_decode(void **state)
 	assert_int_equal(scan_str_decode(&str, out, sizeof(out)),
 			 -ENAMETOOLONG);
 	assert_true(scan_str_eq(&str, "0123456789abcdef"));
+	{
+		char fit[17];
+
+		assert_int_equal(scan_str_decode(&str, fit, sizeof(fit)), 16);
+		assert_string_equal(fit, "0123456789abcdef");
+	}
 
 	scan_init(&s, "  42", 4, 0);
 	assert_int_equal(scan_string(&s, &str), -EINVAL);
 	assert_string_equal(s.err, "expected a string");
 	assert_int_equal(s.err_pos, 2);
+}
+
+/* Runs of whitespace of every length around the 16-byte steps of the
+ * skip, mixed with tabs, CR and LF, up to the very end of the buffer; an
+ * error right after a run is placed exactly. The buffer is heap memory of
+ * exactly its length, so ASan sees any read past it. */
+static void test_whitespace_runs(void **state)
+{
+	static const char mix[] = " \t\r\n";
+	struct scan s;
+	char doc[512];
+
+	(void)state;
+	for (int k = 0; k <= 40; k++) {
+		for (int m = 0; m < 2; m++) {
+			char ws[64];
+			size_t n;
+			char *heap;
+
+			for (int i = 0; i < k; i++)
+				ws[i] = m && i % 7 == 3 ? mix[i % 4] : ' ';
+			ws[k] = '\0';
+			n = (size_t)snprintf(doc, sizeof(doc),
+					     "%s[%s1%s,\n%s\"x\"%s]%s", ws, ws,
+					     ws, ws, ws, ws);
+			heap = malloc(n);
+			assert_non_null(heap);
+			memcpy(heap, doc, n);
+			if (scan_doc_n(&s, heap, n))
+				fail_msg("k=%d m=%d: %s", k, m, s.err);
+			free(heap);
+			n = (size_t)snprintf(doc, sizeof(doc), "[%sx", ws);
+			assert_int_equal(scan_doc(&s, doc), -EINVAL);
+			assert_int_equal(s.err_pos, 1 + k);
+		}
+	}
 }
 
 static void test_helpers(void **state)
@@ -292,6 +334,7 @@ int main(void)
 	    cmocka_unit_test(test_depth),
 	    cmocka_unit_test(test_truncated_everywhere),
 	    cmocka_unit_test(test_string_decode),
+	    cmocka_unit_test(test_whitespace_runs),
 	    cmocka_unit_test(test_helpers),
 	};
 
