@@ -296,6 +296,66 @@ static void test_whitespace_runs(void **state)
 	}
 }
 
+/* One string token of `n` bytes from a heap copy of exactly that size. */
+static int scan_str_n(const char *doc, size_t n, struct scan *s,
+		      struct scan_str *str)
+{
+	char *heap = malloc(n ? n : 1);
+	int r;
+
+	assert_non_null(heap);
+	memcpy(heap, doc, n);
+	scan_init(s, heap, n, 0);
+	r = scan_string(s, str);
+	free(heap);
+	return r;
+}
+
+/* Strings of every length around the 16-byte steps of the string skip,
+ * with a special byte at every position: an escape, a control character,
+ * a two-byte UTF-8 character and a byte that is never UTF-8. */
+static void test_string_runs(void **state)
+{
+	struct scan s;
+	struct scan_str str;
+	char doc[128], body[64];
+
+	(void)state;
+	for (int len = 0; len <= 40; len++) {
+		memset(body, 'a', (size_t)len);
+		body[len] = '\0';
+		snprintf(doc, sizeof(doc), "\"%s\"", body);
+		assert_int_equal(scan_str_n(doc, strlen(doc), &s, &str), 0);
+		assert_int_equal(str.len, len);
+		assert_false(str.escaped);
+		/* no closing quote */
+		assert_int_equal(scan_str_n(doc, strlen(doc) - 1, &s, &str),
+				 -EINVAL);
+	}
+	for (int at = 0; at < 40; at++) {
+		static const char *const ins[] = { "\\n", "\x01", "\xc3\xa9",
+						   "\xff" };
+		static const int ok[] = { 1, 0, 1, 0 };
+
+		for (int k = 0; k < 4; k++) {
+			int n = snprintf(doc, sizeof(doc), "\"%.*s%s%.*s\"", at,
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+					 ins[k], 39 - at,
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+			int r = scan_str_n(doc, (size_t)n, &s, &str);
+
+			if (ok[k]) {
+				assert_int_equal(r, 0);
+				assert_int_equal(str.escaped, k == 0);
+				assert_int_equal(str.len, n - 2);
+			} else {
+				assert_int_equal(r, -EINVAL);
+				assert_int_equal(s.err_pos, 1 + at);
+			}
+		}
+	}
+}
+
 static void test_helpers(void **state)
 {
 	static const char doc[] = "{\n\"a\":\n\n1}";
@@ -335,6 +395,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated_everywhere),
 	    cmocka_unit_test(test_string_decode),
 	    cmocka_unit_test(test_whitespace_runs),
+	    cmocka_unit_test(test_string_runs),
 	    cmocka_unit_test(test_helpers),
 	};
 
