@@ -642,23 +642,33 @@ static void test_plan_policy_deleted(void **state)
 	fw_have_unref(h);
 }
 
-/* A kernel that cannot match SCTP ports: those rules go (reported), the
- * others stay, and the policy still isolates. */
-static void test_plan_no_sctp(void **state)
+/* The plan against a kernel holding nothing of ours whose IPv4 side has
+ * only the features feats4 (IPv6 has them all). */
+static struct fw_plan *plan_with_feats(const char *doc, unsigned feats4)
 {
 	struct fw_have h = { .refs = 1 };
 	struct fw_plan *p = NULL;
 	char err[ERRLEN];
 
-	(void)state;
-	compile(DOC(BASE "," TWO_POLICIES));
+	compile(doc);
 	for (int f = 0; f < FAM_COUNT; f++)
 		h.fam[f] = (struct fw_khave){
 			.ok = true,
-			.feats = f == V6 ? FW_NEED_ALL : FW_NEED_NFLOG,
+			.feats = f == V4 ? feats4 : FW_NEED_ALL,
 			.bridge_nf = 1
 		};
 	assert_int_equal(fw_plan_build(fx.d, &h, &p, err, sizeof(err)), 0);
+	return p;
+}
+
+/* A kernel that cannot match SCTP ports: those rules go (reported), the
+ * others stay, and the policy still isolates. */
+static void test_plan_no_sctp(void **state)
+{
+	struct fw_plan *p;
+
+	(void)state;
+	p = plan_with_feats(DOC(BASE "," TWO_POLICIES), FW_NEED_NFLOG);
 	assert_int_equal(p->fam[V4].dropped, FW_NEED_SCTP);
 	assert_int_equal(p->fam[V6].dropped, 0);
 	assert_null(strstr(p->fam[V4].text.s, "sctp"));
@@ -673,19 +683,10 @@ static void test_plan_no_sctp(void **state)
  * reject stays. */
 static void test_plan_no_nflog(void **state)
 {
-	struct fw_have h = { .refs = 1 };
-	struct fw_plan *p = NULL;
-	char err[ERRLEN];
+	struct fw_plan *p;
 
 	(void)state;
-	compile(DOC(BASE "," DENY_ALL));
-	for (int f = 0; f < FAM_COUNT; f++)
-		h.fam[f] = (struct fw_khave){
-			.ok = true,
-			.feats = f == V4 ? FW_NEED_SCTP : FW_NEED_ALL,
-			.bridge_nf = 1
-		};
-	assert_int_equal(fw_plan_build(fx.d, &h, &p, err, sizeof(err)), 0);
+	p = plan_with_feats(DOC(BASE "," DENY_ALL), FW_NEED_SCTP);
 	assert_int_equal(p->fam[V4].dropped, FW_NEED_NFLOG);
 	assert_int_equal(p->fam[V6].dropped, 0);
 	assert_null(strstr(p->fam[V4].text.s, "NFLOG"));
