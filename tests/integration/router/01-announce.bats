@@ -95,7 +95,12 @@ announce() { # VARIANT PEER
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	after=$(rt_birdc node-a show status | grep 'Last reconfiguration')
-	[ "$before" = "$after" ]
+	echo "BIRD before the second apply: [$before]; after: [$after]"
+	if [ "$before" != "$after" ]; then
+		rt_birdc node-a show status
+		tail -n 30 "$(rt_bird_dir node-a)"/*.log 2>/dev/null
+		false
+	fi
 
 	# the peer offers a default route and a foreign prefix of each family
 	for f in "${CL_FAMILIES[@]}"; do
