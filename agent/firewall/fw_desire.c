@@ -727,11 +727,6 @@ static int fixed_set(struct build *b, const char *role, struct fw_set *acc,
 	return set_norm(set, b->family);
 }
 
-static int add_local(void *arg, const struct pod *p)
-{
-	return add_pod_ip(arg, p);
-}
-
 /* Logs, then rejects, what `match` selects. */
 static int deny(struct build *b, struct fw_chain *ch, const char *match,
 		const char *what)
@@ -760,7 +755,7 @@ static int deny_new(struct build *b, struct fw_set *known_acc)
 	for (uint32_t i = b->local.first; !e && i < b->local.first + b->local.n;
 	     i++)
 		if (fw_pod_eligible(b->s->pods_by_node[i], b->family))
-			e = add_local((void *[]){ known_acc, &b->family },
+			e = add_pod_ip((void *[]){ known_acc, &b->family },
 				      b->s->pods_by_node[i]);
 	if (!e)
 		e = fixed_set(b, FW_ROLE_KNOWN, known_acc, known);
