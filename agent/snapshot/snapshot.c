@@ -413,8 +413,9 @@ static int load_init(struct load *ld, const char *buf, size_t len, char *map,
 	ld->ir = (struct item_reader){ .name = name, .lim = lim, .b = &ld->b,
 				       .prev = prev, .counts = &ld->counts,
 				       .err = err, .errlen = errlen };
+	/* no byte of buf is read here: the mapping is only safe to touch
+	 * under the SIGBUS guard (load_run) */
 	scan_init(&ld->sc, buf, len, SCAN_MAX_DEPTH);
-	scan_start(&ld->sc);
 	if (!ld->b.store)
 		return errf(err, errlen, ENOMEM, "%s: %s", name,
 			    strerror(ENOMEM));
@@ -424,7 +425,10 @@ static int load_init(struct load *ld, const char *buf, size_t len, char *map,
 /* Everything that reads the document; *out is set only on success. */
 static int load_run(struct load *ld, uint64_t hash, struct snapshot **out)
 {
-	int r = envelope_walk(ld);
+	int r;
+
+	scan_start(&ld->sc);
+	r = envelope_walk(ld);
 
 	if (r < 0)
 		r = syntax_first(ld, r);
